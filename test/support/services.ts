@@ -1,0 +1,80 @@
+// Decides, once per test file, whether the integration tests of a service run.
+//
+// - The service answers on its port: the tests run.
+// - It does not, and CI=true: the tests still run (so they fail loudly) after one failing test
+//   that names the service and the command that starts it. CI must never pass by skipping.
+// - It does not, outside CI: every test of the suite is counted as skipped, and one line says
+//   which service was missing and how to start it.
+import { connect } from 'node:net';
+import { suite } from 'uvu';
+
+export type ServiceName = 'redis' | 'kafka' | 'nats';
+
+export const serviceUrls = {
+  redis: process.env.REDIS_URL ?? 'redis://localhost:6379',
+  kafka: process.env.KAFKA_BROKERS ?? 'localhost:9092',
+  nats: process.env.NATS_URL ?? 'nats://localhost:4222',
+} as const;
+
+const envName: Record<ServiceName, string> = {
+  redis: 'REDIS_URL',
+  kafka: 'KAFKA_BROKERS',
+  nats: 'NATS_URL',
+};
+
+/** host and port of the first address a service URL names. */
+export function hostPort(service: ServiceName): { host: string; port: number } {
+  const first = serviceUrls[service].split(',')[0]!.trim();
+  const url = new URL(first.includes('://') ? first : `tcp://${first}`);
+  const defaults: Record<ServiceName, number> = { redis: 6379, kafka: 9092, nats: 4222 };
+  return { host: url.hostname || 'localhost', port: Number(url.port) || defaults[service] };
+}
+
+/** True when something accepts a TCP connection on the service's port within timeoutMs. */
+export function isReachable(service: ServiceName, timeoutMs = 1500): Promise<boolean> {
+  const { host, port } = hostPort(service);
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+export const inCI = process.env.CI === 'true' || process.env.CI === '1';
+
+type Suite = ReturnType<typeof suite>;
+
+/**
+ * A uvu suite for tests that need a running service. Register tests with the returned `test`
+ * exactly as with uvu; call `run()` at the end.
+ */
+export async function serviceSuite(name: string, service: ServiceName): Promise<Suite> {
+  const reachable = await isReachable(service);
+  const s = suite(name);
+  if (reachable) return s;
+  const how = `start it with \`scripts/services up\` (or \`docker compose up -d ${service}\`), or point ${envName[service]} at one`;
+  const where = serviceUrls[service];
+  if (inCI) {
+    s(`${service} is reachable at ${where}`, () => {
+      throw new Error(`${service} is not reachable at ${where} in CI: ${how}`);
+    });
+    return s;
+  }
+  console.log(`  ⚠ skipping "${name}": ${service} is not reachable at ${where}; ${how}`);
+  // Every registration becomes a counted skip; before/after hooks are dropped with the tests.
+  const skipping = ((..._args: unknown[]) => s.skip()) as unknown as Suite;
+  const noop = () => {};
+  Object.assign(skipping, {
+    skip: () => s.skip(),
+    only: () => s.skip(),
+    run: () => s.run(),
+    before: Object.assign(noop, { each: noop }),
+    after: Object.assign(noop, { each: noop }),
+  });
+  return skipping;
+}
