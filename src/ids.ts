@@ -1,0 +1,47 @@
+// Message ids: 26 characters of Crockford base32, ULID-shaped — 10 characters of millisecond time,
+// then 16 that are unique to this thread and increase with every id. So ids sort by send time
+// across senders (to the millisecond) and strictly by send order within one sender, and they
+// cost a few string operations each (no random draw per message: the hot path sends millions).
+import { getRandomValues } from 'node:crypto';
+
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const COUNTER_CHARS = 8; // 40 bits: a sender would need 2^40 ids in one millisecond to wrap
+
+function encode(value: number, chars: number): string {
+  let out = '';
+  for (let i = 0; i < chars; i++) {
+    out = ALPHABET[value % 32]! + out;
+    value = Math.floor(value / 32);
+  }
+  return out;
+}
+
+function randomChars(chars: number): string {
+  const bytes = getRandomValues(new Uint8Array(chars));
+  let out = '';
+  for (const b of bytes) out += ALPHABET[b & 31];
+  return out;
+}
+
+/** Per thread: a random sender tag (the middle 8 characters), fixed for the thread's life. */
+const senderTag = randomChars(8);
+let lastMs = -1;
+let timePart = '';
+let counter = 0;
+
+/** A new id, greater than every id this thread made before. */
+export function newMessageId(): string {
+  const ms = Date.now();
+  if (ms > lastMs) {
+    lastMs = ms;
+    timePart = encode(ms, 10);
+    counter = 0;
+  }
+  // A clock that steps back keeps the old time part, so ids still increase.
+  return timePart + senderTag + encode(counter++, COUNTER_CHARS);
+}
+
+/** A short random token for inbox names and correlation ids. */
+export function randomToken(chars = 16): string {
+  return randomChars(chars);
+}

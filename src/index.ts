@@ -1,0 +1,11 @@
+// The package's main entry: the contract, its errors, openChannel and the in-memory backend.
+// Broker backends live behind their own subpaths (plexspaces-channel/redis, /kafka, /nats) so that
+// this entry loads no broker client.
+export type * from './channel.js';
+export * from './errors.js';
+export { openChannel } from './open.js';
+export { parseChannelUrl, ACCEPTED_FORMS, type ChannelUrl, type BackendScheme } from './channel-url.js';
+export { resolveOptions, DEFAULT_OPTIONS } from './options.js';
+export { BaseChannel } from './base-channel.js';
+export { DEAD_LETTER_HEADERS } from './delivery.js';
+export { newMessageId } from './ids.js';
