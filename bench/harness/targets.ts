@@ -1,0 +1,53 @@
+// The comparisons the issues ask for. Every ratio is "our figure / the peer's figure" from the
+// same run; `better` on the figure says whether a ratio above 1 is good (rates) or bad
+// (latencies, time per message). A comparison without a peer checks the figure itself.
+
+export interface Target {
+  /** Strictly greater than ("must beat"). */
+  above?: number;
+  atLeast?: number;
+  atMost?: number;
+  /** How the issue words it, for the table. */
+  text: string;
+}
+
+export interface Comparison {
+  figure: string;
+  peer?: string;
+  target?: Target;
+  /** Which issue asks for it. */
+  issue?: 3 | 4;
+}
+
+export const COMPARISONS: readonly Comparison[] = [
+  // issue 3 — SPSC one way, 64 B (batch path), against both peers
+  { figure: 'ring.spsc.64b.batch', peer: 'peer.postmessage.oneway.mainToWorker', target: { atLeast: 20, text: '≥ 20× postMessage' }, issue: 3 },
+  { figure: 'ring.spsc.64b.batch', peer: 'peer.ringbufjs.64b', target: { atLeast: 2, text: '≥ 2× ringbuf.js' }, issue: 3 },
+  { figure: 'ring.spsc.64b.perMessage', peer: 'peer.ringbufjs.64b' },
+  { figure: 'ring.spsc.1k.batch', target: { atLeast: 1.5, text: '≥ 1.5 GB/s' }, issue: 3 },
+  // issue 3 — round trips
+  { figure: 'ring.rtt.hot.p50', target: { atMost: 1, text: 'p50 ≤ 1 µs' }, issue: 3 },
+  { figure: 'ring.rtt.hot.p50', peer: 'peer.spin.rtt.p50' },
+  { figure: 'ring.rtt.hot.p99', peer: 'peer.spin.rtt.p99' },
+  { figure: 'ring.rtt.parked.p50', peer: 'peer.waitnotify.rtt.p50', target: { atMost: 1.2, text: '≤ 1.2× wait/notify' }, issue: 3 },
+  { figure: 'ring.rtt.parked.p99', peer: 'peer.waitnotify.rtt.p99' },
+  // issue 3 — many threads, main-thread consumer
+  { figure: 'ring.mpsc.3to1', peer: 'peer.postmessage.oneway.mainToWorker', target: { atLeast: 10, text: '≥ 10× postMessage' }, issue: 3 },
+  { figure: 'ring.mpmc.1to3', peer: 'peer.postmessage.oneway.mainToWorker', target: { atLeast: 10, text: '≥ 10× postMessage' }, issue: 3 },
+  { figure: 'ring.mainReceive', peer: 'peer.postmessage.oneway.workerToMain', target: { atLeast: 5, text: '≥ 5× postMessage' }, issue: 3 },
+  { figure: 'ring.mpsc.3to1', peer: 'peer.piscina.tasks' },
+  // issue 3 — memory: the batch path allocates nothing per message
+  { figure: 'ring.heap.batch.allocatedPerMsg', target: { atMost: 0.1, text: '≈ 0 B/msg (≤ 0.1)' }, issue: 3 },
+  { figure: 'ring.promise.pairs', peer: 'peer.eventemitter.pairs' },
+  // issue 4 — the Channel contract over the rings
+  { figure: 'channel.spsc.batch.nsPerMsg', peer: 'channel.spsc.rawRing.nsPerMsg', target: { atMost: 1.5, text: '≤ 1.5× raw ring' }, issue: 4 },
+  { figure: 'channel.promise.pairs', peer: 'peer.eventemitter.pairs', target: { above: 1, text: 'beats EventEmitter queue' }, issue: 4 },
+];
+
+export function meets(value: number, target: Target): boolean {
+  if (!Number.isFinite(value)) return false;
+  if (target.above !== undefined && !(value > target.above)) return false;
+  if (target.atLeast !== undefined && !(value >= target.atLeast)) return false;
+  if (target.atMost !== undefined && !(value <= target.atMost)) return false;
+  return true;
+}

@@ -1,0 +1,39 @@
+// The shapes every bench case shares. A case measures something and returns figures; main.ts
+// compares figures against each other (ratios) and against the issues' targets (targets.ts).
+
+/** One measured number. `id` is stable: targets, ratios and the JSON line refer to it. */
+export interface Figure {
+  id: string;
+  /** What was measured, in words, for the table. */
+  label: string;
+  value: number;
+  unit: string;
+  /** Which direction is good; ratios are always "ours / peer", this says how to read them. */
+  better: 'higher' | 'lower';
+  /** Extra facts from the same run (sample count, spread) shown beside the figure. */
+  detail?: string;
+}
+
+export interface RunContext {
+  /** --quick: short runs, enough to prove every case works end to end, figures not meaningful. */
+  readonly quick: boolean;
+  /** Picks the full-run or the quick-run size of a count or a time budget. */
+  size(full: number, quick: number): number;
+  /** Progress line on stderr (stdout is kept for the table and the JSON line). */
+  log(message: string): void;
+}
+
+export interface BenchCase {
+  /** Stable id prefix of this case's figures, also what command-line filters match. */
+  id: string;
+  title: string;
+  run(ctx: RunContext): Promise<Figure[]>;
+}
+
+/**
+ * Thrown by a case whose subject does not exist yet (native-queue or InMemoryChannel not
+ * written yet): the run shows a "not available yet" row instead of crashing.
+ */
+export class NotAvailable extends Error {
+  override readonly name = 'NotAvailable';
+}

@@ -1,0 +1,103 @@
+// `npm run bench [-- <filter> ...] [--quick]`
+//
+// Runs every case in bench/cases (peers and ours, in the same process run, one after another so
+// they do not compete for the 2 cores), prints the machine facts, a table of figures with their
+// ratios against the peers and the issues' targets, and as the LAST line one JSON object with
+// every figure, ratio and verdict. Filters keep the cases whose id contains any of them
+// (`npm run bench -- spsc postmessage`); --quick makes every case short (a smoke check: the
+// figures of a quick run mean nothing).
+import { cpus, loadavg, totalmem } from 'node:os';
+import { ALL_CASES } from './cases/index.js';
+import { judge, renderTable, type CaseRow } from './harness/report.js';
+import { NotAvailable, type Figure, type RunContext } from './harness/types.js';
+
+interface Args {
+  quick: boolean;
+  filters: string[];
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const args: Args = { quick: false, filters: [] };
+  for (const a of argv) {
+    if (a === '--quick') args.quick = true;
+    else if (a === '--help' || a === '-h') {
+      console.log('usage: npm run bench [-- <filter> ...] [--quick]\n  filters match case ids, e.g. spsc, rtt, postmessage, peer, ring');
+      process.exit(0);
+    } else if (a.startsWith('-')) {
+      console.error(`bench: unknown option ${a} (known: --quick, --help)`);
+      process.exit(2);
+    } else args.filters.push(a.toLowerCase());
+  }
+  return args;
+}
+
+function machineFacts(): Record<string, unknown> {
+  const cores = cpus();
+  return {
+    cores: cores.length,
+    cpu: cores[0]?.model ?? 'unknown',
+    node: process.version,
+    v8: process.versions.v8,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    loadAverage1m: Number(loadavg()[0]!.toFixed(2)),
+    date: new Date().toISOString(),
+  };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const facts = machineFacts();
+  console.log(`plexspaces-channel bench — ${facts.cores} cores (${facts.cpu}), node ${facts.node}, ${facts.memoryGiB} GiB, load ${facts.loadAverage1m} at start${args.quick ? ', QUICK run (figures not meaningful)' : ''}`);
+  if ((facts.cores as number) <= 2) {
+    console.log('note: 2 cores — cases with more spinning threads than cores (MPSC 3→1, MPMC 1→3) are oversubscribed by design; compare ratios from one run, not absolute times.');
+  }
+
+  const ctx: RunContext = {
+    quick: args.quick,
+    size: (full, quick) => (args.quick ? quick : full),
+    log: (message) => process.stderr.write(`  ${message}\n`),
+  };
+  const selected = ALL_CASES.filter((c) => args.filters.length === 0 || args.filters.some((f) => c.id.toLowerCase().includes(f)));
+  if (selected.length === 0) {
+    console.error(`bench: no case matches ${args.filters.join(', ')}; cases are:\n  ${ALL_CASES.map((c) => c.id).join('\n  ')}`);
+    process.exit(2);
+  }
+
+  const rows: CaseRow[] = [];
+  const started = performance.now();
+  for (const benchCase of selected) {
+    const t0 = performance.now();
+    ctx.log(`${benchCase.id}: ${benchCase.title} …`);
+    try {
+      const figures = await benchCase.run(ctx);
+      rows.push({ caseId: benchCase.id, title: benchCase.title, status: 'ok', figures });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      const status = error instanceof NotAvailable ? 'not available yet' : 'failed';
+      rows.push({ caseId: benchCase.id, title: benchCase.title, status, reason, figures: [] });
+      if (status === 'failed' && error instanceof Error) ctx.log(error.stack ?? reason);
+    }
+    ctx.log(`${benchCase.id}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+
+  const figures = new Map<string, Figure>();
+  for (const row of rows) for (const f of row.figures) figures.set(f.id, f);
+  const verdicts = judge(figures);
+  console.log('');
+  console.log(renderTable(rows, verdicts));
+  const failed = rows.filter((r) => r.status === 'failed').length;
+  console.log(`\n${rows.length} cases in ${((performance.now() - started) / 1000).toFixed(0)} s: ${rows.filter((r) => r.status === 'ok').length} measured, ${rows.filter((r) => r.status === 'not available yet').length} not available yet, ${failed} failed; ratios are ours / peer, measured in this run.`);
+
+  const json = {
+    machine: facts,
+    quick: args.quick,
+    figures: Object.fromEntries([...figures].map(([id, f]) => [id, { value: f.value, unit: f.unit }])),
+    ratios: Object.fromEntries(verdicts.filter((v) => v.ratio !== undefined).map((v) => [`${v.figure}/${v.peer}`, v.ratio])),
+    targets: verdicts.filter((v) => v.target !== undefined).map((v) => ({ figure: v.figure, peer: v.peer, target: v.target, value: v.checked ?? null, met: v.met ?? null, issue: v.issue, missing: v.missing })),
+    cases: rows.map((r) => ({ id: r.caseId, status: r.status, reason: r.reason })),
+  };
+  console.log(JSON.stringify(json));
+  process.exitCode = failed > 0 ? 1 : 0;
+}
+
+await main();
