@@ -57,7 +57,7 @@ export async function serviceSuite(name: string, service: ServiceName): Promise<
   const reachable = await isReachable(service);
   const s = suite(name);
   if (reachable) return s;
-  const how = `start it with \`scripts/services up\` (or \`docker compose up -d ${service}\`), or point ${envName[service]} at one`;
+  const how = `start it with \`scripts/services up ${service}\` (or \`docker compose up -d ${service}\`), or point ${envName[service]} at one`;
   const where = serviceUrls[service];
   if (inCI) {
     s(`${service} is reachable at ${where}`, () => {
@@ -77,4 +77,27 @@ export async function serviceSuite(name: string, service: ServiceName): Promise<
     after: Object.assign(noop, { each: noop }),
   });
   return skipping;
+}
+
+/**
+ * Resolves or rejects as `work` does, or rejects after `ms` with an error naming `what`.
+ * uvu has no per-test timeout; a server that accepts a connection and then never answers must
+ * fail the test, not wedge the file until the runner kills it. The timer is cleared either way,
+ * so it never keeps the process alive.
+ */
+export async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A name no other test run uses, for streams, topics, groups and subjects. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }

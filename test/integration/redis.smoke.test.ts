@@ -1,0 +1,64 @@
+// Smoke test: the Redis that `scripts/services up` (or docker compose) starts answers through the
+// real ioredis client, and Streams work on it — the data structure the Redis backend is built on.
+import { Redis } from 'ioredis';
+import * as assert from 'uvu/assert';
+import { serviceSuite, serviceUrls, uniqueName, within } from '../support/services.js';
+
+const test = await serviceSuite('redis smoke', 'redis');
+
+/** A client that fails fast instead of retrying forever when the server is missing. */
+function connectRedis(): Redis {
+  return new Redis(serviceUrls.redis, {
+    connectTimeout: 3000,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+  });
+}
+
+test('XADD one entry, then XRANGE and XREAD return it unchanged', async () => {
+  const redis = connectRedis();
+  const key = uniqueName('smoke:redis');
+  try {
+    const payload = Buffer.from([0, 1, 2, 250, 255]);
+    const id = await within(5000, 'XADD', redis.xadd(key, '*', 'payload', payload, 'kind', 'smoke'));
+    assert.ok(id && /^\d+-\d+$/.test(id), `XADD returned an entry id, got ${id}`);
+
+    const range = await within(5000, 'XRANGE', redis.xrangeBuffer(key, '-', '+'));
+    assert.is(range.length, 1);
+    const [rangeId, fields] = range[0]!;
+    assert.is(rangeId.toString(), id);
+    assert.equal(fields.map((f) => f.toString('hex')), [
+      Buffer.from('payload').toString('hex'),
+      payload.toString('hex'),
+      Buffer.from('kind').toString('hex'),
+      Buffer.from('smoke').toString('hex'),
+    ]);
+
+    // XREAD from the beginning sees the same single entry; Buffer replies keep binary bytes exact.
+    const read = await within(5000, 'XREAD', redis.xreadBuffer('COUNT', 10, 'STREAMS', key, '0'));
+    assert.ok(read, 'XREAD returned something');
+    const [streamKey, entries] = read[0]!;
+    assert.is(streamKey.toString(), key);
+    assert.is(entries.length, 1);
+    assert.is(entries[0]![0].toString(), id);
+    assert.ok(entries[0]![1][1]!.equals(payload), 'XREAD returned the payload bytes unchanged');
+  } finally {
+    await redis.del(key).catch(() => 0);
+    redis.disconnect();
+  }
+});
+
+test('the server is Redis 7 or newer with append-only persistence on', async () => {
+  const redis = connectRedis();
+  try {
+    const info = await within(5000, 'INFO', redis.info('server'));
+    const major = Number(/redis_version:(\d+)/.exec(info)?.[1]);
+    assert.ok(major >= 7, `redis_version major is ${major}`);
+    const [, appendonly] = (await within(5000, 'CONFIG GET', redis.config('GET', 'appendonly'))) as string[];
+    assert.is(appendonly, 'yes', 'appendonly must be on so a restarted server keeps what it acknowledged');
+  } finally {
+    redis.disconnect();
+  }
+});
+
+test.run();
