@@ -1,13 +1,13 @@
 // Main-thread side of the bench's worker threads: start a role function from a case module in a
 // worker, wait for its messages with a deadline (a wedged case must fail, not hang the run), and
 // terminate every thread a case started when it ends, whatever happened.
-import { Worker } from 'node:worker_threads';
+import { Worker, type TransferListItem } from 'node:worker_threads';
 
 const BOOT_URL = new URL('./thread-boot.mjs', import.meta.url);
 
 export interface BenchThread {
   readonly name: string;
-  post(message: unknown, transfer?: Transferable[]): void;
+  post(message: unknown, transfer?: TransferListItem[]): void;
   /** The next message the worker posted, or a rejection if it errors, exits, or stays silent. */
   next<T = unknown>(timeoutMs?: number): Promise<T>;
 }
@@ -18,10 +18,10 @@ export class ThreadGroup {
   private readonly workers: Worker[] = [];
 
   /** Starts `roleName(args)` exported by `moduleUrl` (usually the case file's own import.meta.url). */
-  start(name: string, moduleUrl: string, roleName: string, args: unknown, transfer?: Transferable[]): BenchThread {
+  start(name: string, moduleUrl: string, roleName: string, args: unknown, transfer?: TransferListItem[]): BenchThread {
     const worker = new Worker(BOOT_URL, {
       workerData: { moduleUrl, roleName, args },
-      transferList: transfer as never,
+      transferList: transfer,
     });
     this.workers.push(worker);
     const inbox: unknown[] = [];
@@ -43,7 +43,7 @@ export class ThreadGroup {
     worker.on('exit', (code) => fail(new Error(`bench thread ${name} exited (code ${code})`)));
     return {
       name,
-      post: (message, transferList) => worker.postMessage(message, transferList as never),
+      post: (message, transferList) => worker.postMessage(message, transferList),
       next: <T>(timeoutMs = DEFAULT_TIMEOUT_MS) =>
         new Promise<T>((resolve, reject) => {
           if (inbox.length > 0) return resolve(inbox.shift() as T);

@@ -1,5 +1,5 @@
 // Worker-thread side helpers for bench roles: a promise-based inbox over parentPort, and reply().
-import { parentPort } from 'node:worker_threads';
+import { parentPort, type TransferListItem } from 'node:worker_threads';
 
 const port = parentPort;
 const queued: unknown[] = [];
@@ -28,7 +28,7 @@ export function nextFromMain<T = unknown>(): Promise<T> {
   });
 }
 
-export function reply(message: unknown, transfer?: Transferable[]): void {
+export function reply(message: unknown, transfer?: TransferListItem[]): void {
   if (!port) throw new Error('reply() is for bench worker threads only');
-  port.postMessage(message, transfer as never);
+  port.postMessage(message, transfer);
 }
