@@ -1,0 +1,273 @@
+// The in-memory backend's wire format: one message = one binary record in the ring.
+//
+// Layout (little-endian; the fixed part first so that the fields redelivery rewrites sit at fixed
+// offsets and can be patched in place without re-encoding):
+//
+//   0  u8   format tag (ENVELOPE_TAG)           8  f64  timestamp (epoch ms, fractional)
+//   1  u8   flags: which optional fields follow  16 ... id (ASCII, `idLength` bytes)
+//   2  u16  idLength                             then, only when its flag is set and in this order:
+//   4  u32  deliveryCount                          key, correlationId, replyTo: u32 length + UTF-8
+//                                                  headers: u32 count, then per pair two strings
+//                                                then the payload: everything up to the end
+//
+// The payload has no length field: it is the rest of the record, which the ring already delimits.
+// Optional fields cost nothing when absent (the common case), and no JSON is ever involved.
+import type { Headers, Message } from '../../channel.js';
+import { SerializationError } from '../../errors.js';
+
+export const ENVELOPE_TAG = 0xc1;
+const FLAG_KEY = 1;
+const FLAG_CORRELATION = 2;
+const FLAG_REPLY_TO = 4;
+const FLAG_HEADERS = 8;
+const KNOWN_FLAGS = FLAG_KEY | FLAG_CORRELATION | FLAG_REPLY_TO | FLAG_HEADERS;
+
+export const OFFSET_DELIVERY_COUNT = 4;
+const OFFSET_TIMESTAMP = 8;
+const FIXED_BYTES = 16;
+
+/** What a sender puts in an envelope (the receiver adds the channel name). */
+export interface EnvelopeFields {
+  id: string;
+  data: Uint8Array;
+  timestamp: number;
+  deliveryCount: number;
+  headers?: Headers | undefined;
+  key?: string | undefined;
+  correlationId?: string | undefined;
+  replyTo?: string | undefined;
+}
+
+const EMPTY_HEADERS: Readonly<Headers> = Object.freeze({});
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+const utf8Encoder = new TextEncoder();
+// Scratch for moving a float64 in and out of byte arrays without a DataView per message. Node
+// runs on little-endian machines only, which is the record's byte order.
+const float64 = new Float64Array(1);
+const float64Bytes = new Uint8Array(float64.buffer);
+
+/** UTF-8 length of a string; ASCII (ids, most keys) is counted without a native call. */
+function utf8Length(s: string): number {
+  const n = s.length;
+  if (n < 64) {
+    let ascii = true;
+    for (let i = 0; i < n; i++) {
+      if (s.charCodeAt(i) > 0x7f) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return n;
+  }
+  return Buffer.byteLength(s, 'utf8');
+}
+
+function hasHeaders(headers: Headers | undefined): headers is Headers {
+  if (headers === undefined) return false;
+  for (const _ in headers) return true;
+  return false;
+}
+
+/** Exact size of the encoded record, so it can be written straight into a buffer of that size. */
+export function envelopeSize(m: EnvelopeFields): number {
+  let size = FIXED_BYTES + m.id.length + m.data.byteLength;
+  if (m.key !== undefined) size += 4 + utf8Length(m.key);
+  if (m.correlationId !== undefined) size += 4 + utf8Length(m.correlationId);
+  if (m.replyTo !== undefined) size += 4 + utf8Length(m.replyTo);
+  if (hasHeaders(m.headers)) {
+    size += 4;
+    for (const name in m.headers) size += 8 + utf8Length(name) + utf8Length(m.headers[name]!);
+  }
+  return size;
+}
+
+/** Checks what the type system cannot (callers may be plain JavaScript). */
+export function checkEnvelopeFields(m: Omit<EnvelopeFields, 'id' | 'data' | 'timestamp' | 'deliveryCount'>, channel: string): void {
+  for (const field of ['key', 'correlationId', 'replyTo'] as const) {
+    const v = m[field];
+    if (v !== undefined && typeof v !== 'string') {
+      throw new SerializationError(`option ${field} must be a string, not ${typeof v}`, { channel });
+    }
+  }
+  const h = m.headers;
+  if (h === undefined) return;
+  if (h === null || typeof h !== 'object' || Array.isArray(h)) {
+    throw new SerializationError('headers must be an object of string values, e.g. { "content-type": "text/plain" }', { channel });
+  }
+  for (const name in h) {
+    if (typeof h[name] !== 'string') {
+      throw new SerializationError(`header ${JSON.stringify(name)} is a ${typeof h[name]}; header values must be strings (String(value) it first)`, { channel });
+    }
+  }
+}
+
+/**
+ * Writes the record into `target` at `offset` (which must have envelopeSize(m) bytes free) and
+ * returns the offset just past it.
+ */
+export function encodeEnvelopeInto(m: EnvelopeFields, target: Uint8Array, offset: number): number {
+  let flags = 0;
+  if (m.key !== undefined) flags |= FLAG_KEY;
+  if (m.correlationId !== undefined) flags |= FLAG_CORRELATION;
+  if (m.replyTo !== undefined) flags |= FLAG_REPLY_TO;
+  const headers = hasHeaders(m.headers) ? m.headers : undefined;
+  if (headers) flags |= FLAG_HEADERS;
+  target[offset] = ENVELOPE_TAG;
+  target[offset + 1] = flags;
+  target[offset + 2] = m.id.length & 0xff;
+  target[offset + 3] = m.id.length >>> 8;
+  writeU32(target, offset + OFFSET_DELIVERY_COUNT, m.deliveryCount);
+  float64[0] = m.timestamp;
+  target.set(float64Bytes, offset + OFFSET_TIMESTAMP);
+  let at = offset + FIXED_BYTES;
+  const id = m.id;
+  for (let i = 0; i < id.length; i++) target[at++] = id.charCodeAt(i);
+  if (m.key !== undefined) at = writeString(target, at, m.key);
+  if (m.correlationId !== undefined) at = writeString(target, at, m.correlationId);
+  if (m.replyTo !== undefined) at = writeString(target, at, m.replyTo);
+  if (headers) {
+    const countAt = at;
+    at += 4;
+    let count = 0;
+    for (const name in headers) {
+      at = writeString(target, at, name);
+      at = writeString(target, at, headers[name]!);
+      count++;
+    }
+    writeU32(target, countAt, count);
+  }
+  target.set(m.data, at);
+  return at + m.data.byteLength;
+}
+
+/** A fresh buffer holding just this record. */
+export function encodeEnvelope(m: EnvelopeFields): Uint8Array {
+  const out = new Uint8Array(envelopeSize(m));
+  encodeEnvelopeInto(m, out, 0);
+  return out;
+}
+
+/**
+ * Reads a record. `data` is a view into `record` (no copy), so the caller must own `record`
+ * (a copy taken out of the ring, never a view into it).
+ */
+export function decodeEnvelope(record: Uint8Array, channel: string): Message {
+  if (record.byteLength < FIXED_BYTES || record[0] !== ENVELOPE_TAG || (record[1]! & ~KNOWN_FLAGS) !== 0) {
+    throw corrupt(channel, 'it does not start with an envelope header');
+  }
+  const flags = record[1]!;
+  const idLength = record[2]! | (record[3]! << 8);
+  let at = FIXED_BYTES + idLength;
+  if (at > record.byteLength) throw corrupt(channel, 'its id runs past the end');
+  const id = latin1(record, FIXED_BYTES, at);
+  let key: string | undefined;
+  let correlationId: string | undefined;
+  let replyTo: string | undefined;
+  let headers: Headers = EMPTY_HEADERS as Headers;
+  const read = (): string => {
+    const length = at + 4 <= record.byteLength ? readU32(record, at) : -1;
+    const start = at + 4;
+    if (length < 0 || start + length > record.byteLength) throw corrupt(channel, 'a field runs past the end');
+    at = start + length;
+    return readString(record, start, at, channel);
+  };
+  if (flags & FLAG_KEY) key = read();
+  if (flags & FLAG_CORRELATION) correlationId = read();
+  if (flags & FLAG_REPLY_TO) replyTo = read();
+  if (flags & FLAG_HEADERS) {
+    if (at + 4 > record.byteLength) throw corrupt(channel, 'its header count runs past the end');
+    const count = readU32(record, at);
+    at += 4;
+    headers = {};
+    for (let i = 0; i < count; i++) {
+      const name = read();
+      const value = read();
+      // A header literally named __proto__ must stay a header, not replace the prototype.
+      if (name === '__proto__') Object.defineProperty(headers, name, { value, enumerable: true, writable: true, configurable: true });
+      else headers[name] = value;
+    }
+  }
+  return {
+    id,
+    channel,
+    data: record.subarray(at),
+    headers,
+    key,
+    correlationId,
+    replyTo,
+    timestamp: readTimestamp(record),
+    deliveryCount: readU32(record, OFFSET_DELIVERY_COUNT),
+  };
+}
+
+export function readDeliveryCount(record: Uint8Array): number {
+  return readU32(record, OFFSET_DELIVERY_COUNT);
+}
+
+/** Redelivery rewrites the count in place: the rest of the record is unchanged. */
+export function writeDeliveryCount(record: Uint8Array, count: number): void {
+  writeU32(record, OFFSET_DELIVERY_COUNT, count);
+}
+
+export function readTimestamp(record: Uint8Array): number {
+  for (let i = 0; i < 8; i++) float64Bytes[i] = record[OFFSET_TIMESTAMP + i]!;
+  return float64[0]!;
+}
+
+function writeString(target: Uint8Array, at: number, s: string): number {
+  const start = at + 4;
+  let end = start;
+  let ascii = s.length < 64;
+  if (ascii) {
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) {
+        ascii = false;
+        break;
+      }
+      target[end++] = c;
+    }
+  }
+  if (!ascii) end = start + utf8Encoder.encodeInto(s, target.subarray(start)).written;
+  writeU32(target, at, end - start);
+  return end;
+}
+
+function readString(bytes: Uint8Array, start: number, end: number, channel: string): string {
+  if (end - start < 64) {
+    let ascii = true;
+    for (let i = start; i < end; i++) {
+      if (bytes[i]! > 0x7f) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return latin1(bytes, start, end);
+  }
+  try {
+    return utf8Decoder.decode(bytes.subarray(start, end));
+  } catch (err) {
+    throw new SerializationError('a received envelope holds text that is not valid UTF-8; the record is corrupt', { channel, cause: err });
+  }
+}
+
+function latin1(bytes: Uint8Array, start: number, end: number): string {
+  let s = '';
+  for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]!);
+  return s;
+}
+
+function writeU32(target: Uint8Array, at: number, value: number): void {
+  target[at] = value & 0xff;
+  target[at + 1] = (value >>> 8) & 0xff;
+  target[at + 2] = (value >>> 16) & 0xff;
+  target[at + 3] = (value >>> 24) & 0xff;
+}
+
+function readU32(bytes: Uint8Array, at: number): number {
+  return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
+}
+
+function corrupt(channel: string, why: string): SerializationError {
+  return new SerializationError(`a received record is not a valid envelope: ${why}; something other than this library wrote to the ring`, { channel });
+}
