@@ -9,6 +9,7 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { ALL_CASES } from './cases/index.js';
 import { judge, renderTable, type CaseRow } from './harness/report.js';
+import { COMPARISONS } from './harness/targets.js';
 import { NotAvailable, type Figure, type RunContext } from './harness/types.js';
 
 interface Args {
@@ -57,8 +58,14 @@ async function main(): Promise<void> {
     size: (full, quick) => (args.quick ? quick : full),
     log: (message) => process.stderr.write(`  ${message}\n`),
   };
-  const selected = ALL_CASES.filter((c) => args.filters.length === 0 || args.filters.some((f) => c.id.toLowerCase().includes(f)));
-  if (selected.length === 0) {
+  const matched = ALL_CASES.filter((c) => args.filters.length === 0 || args.filters.some((f) => c.id.toLowerCase().includes(f)));
+  // A filtered run also runs the peers its cases are compared with, so the ratios exist.
+  const peerIds = new Set(COMPARISONS.filter((cmp) => cmp.peer && matched.some((c) => cmp.figure.startsWith(`${c.id}.`))).map((cmp) => cmp.peer!));
+  const selected = ALL_CASES.filter((c) => matched.includes(c) || [...peerIds].some((id) => id.startsWith(`${c.id}.`)));
+  if (selected.length > matched.length) {
+    console.log(`note: also running the peers of the selected cases: ${selected.filter((c) => !matched.includes(c)).map((c) => c.id).join(', ')}`);
+  }
+  if (matched.length === 0) {
     console.error(`bench: no case matches ${args.filters.join(', ')}; cases are:\n  ${ALL_CASES.map((c) => c.id).join('\n  ')}`);
     process.exit(2);
   }

@@ -3,7 +3,7 @@
 // hand a message back and forth faster between two JS threads; it also shows the clock's cost,
 // since each sample includes two performance.now() calls (~60 ns here).
 import { withThreads } from '../harness/threads.js';
-import { latencyFigures, roundTripPlan, sampleSync, type RoundTripPlan, type RoundTripResult } from '../harness/round-trip.js';
+import { SPINNING_ROUND_TRIPS, latencyFigures, roundTripPlan, sampleSync, type RoundTripPlan, type RoundTripResult } from '../harness/round-trip.js';
 import { reply } from '../harness/worker-side.js';
 import type { BenchCase } from '../harness/types.js';
 
@@ -39,7 +39,7 @@ export const spinRoundTrip: BenchCase = {
   id: 'peer.spin.rtt',
   title: 'raw spin round trip on one shared Int32 (the floor)',
   async run(ctx) {
-    const plan = roundTripPlan(ctx, { warmupSamples: 20_000, maxSamples: 500_000, maxMs: 1_000 });
+    const plan = roundTripPlan(ctx, SPINNING_ROUND_TRIPS);
     const sab = new SharedArrayBuffer(4);
     const result = await withThreads(async (threads) => {
       const echo = threads.start('spin-echo', import.meta.url, 'echoRole', { sab });

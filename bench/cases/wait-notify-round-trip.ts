@@ -3,7 +3,7 @@
 // while it is still 1; the echo waits while it is 0, writes 0 and notifies. Both sides notify
 // every time (no sleep flags): the plain futex hand-off our parked ring round trip is held to.
 import { withThreads } from '../harness/threads.js';
-import { latencyFigures, roundTripPlan, sampleSync, type RoundTripPlan, type RoundTripResult } from '../harness/round-trip.js';
+import { PARKING_ROUND_TRIPS, latencyFigures, roundTripPlan, sampleSync, type RoundTripPlan, type RoundTripResult } from '../harness/round-trip.js';
 import { reply } from '../harness/worker-side.js';
 import type { BenchCase } from '../harness/types.js';
 
@@ -41,7 +41,7 @@ export const waitNotifyRoundTrip: BenchCase = {
   id: 'peer.waitnotify.rtt',
   title: 'raw Atomics.wait/notify round trip (both threads park)',
   async run(ctx) {
-    const plan = roundTripPlan(ctx, { warmupSamples: 2_000, maxSamples: 30_000, maxMs: 1_500 });
+    const plan = roundTripPlan(ctx, PARKING_ROUND_TRIPS);
     const sab = new SharedArrayBuffer(4);
     const result = await withThreads(async (threads) => {
       const echo = threads.start('waitnotify-echo', import.meta.url, 'echoRole', { sab });

@@ -29,8 +29,8 @@ export function judge(figures: ReadonlyMap<string, Figure>, comparisons: readonl
     const ours = figures.get(c.figure);
     const peer = c.peer === undefined ? undefined : figures.get(c.peer);
     const v: Verdict = { figure: c.figure, peer: c.peer, target: c.target?.text, issue: c.issue };
-    if (!ours) v.missing = `${c.figure} not measured in this run`;
-    else if (c.peer !== undefined && !peer) v.missing = `${c.peer} not measured in this run`;
+    if (!ours) v.missing = `${c.figure} not measured`;
+    else if (c.peer !== undefined && !peer) v.missing = `no ${shortPeer(c.peer)} figure`;
     else {
       v.ratio = peer ? ours.value / peer.value : undefined;
       v.checked = peer ? v.ratio : ours.value;

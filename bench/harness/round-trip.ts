@@ -65,3 +65,7 @@ export function latencyFigures(id: string, label: string, result: RoundTripResul
     { id: `${id}.p99`, label: `${label} p99`, value: histogram.percentile(0.99) / 1000, unit: 'µs', better: 'lower', detail },
   ];
 }
+
+/** Plans shared by a peer and the ring case compared with it, so both get the same samples. */
+export const SPINNING_ROUND_TRIPS: RoundTripPlan = { warmupSamples: 20_000, maxSamples: 500_000, maxMs: 1_000 };
+export const PARKING_ROUND_TRIPS: RoundTripPlan = { warmupSamples: 2_000, maxSamples: 30_000, maxMs: 1_500 };

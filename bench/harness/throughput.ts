@@ -22,16 +22,27 @@ export function oneWayPlan(ctx: RunContext): ThroughputPlan {
 }
 
 /**
- * Runs the warm-up round then the timed rounds. `round(count)` must start the work, wait until
- * the consumer has every message, and resolve; it returns nothing, the clock is here.
+ * What a round may hand back: work still to wait for after the clock stopped (with several
+ * consumers the round ends when the LAST message is consumed, but the other consumers only notice
+ * a moment later; that moment is not the ring's time).
  */
-export async function timeRounds(plan: ThroughputPlan, round: (count: number) => Promise<void>): Promise<number[]> {
-  await round(plan.warmupCount);
+export interface RoundEnd {
+  settle: Promise<unknown>;
+}
+
+/**
+ * Runs the warm-up round then the timed rounds. `round(count)` must start the work, wait until
+ * the consumer has every message, and resolve; the clock is here, not in the cases.
+ */
+export async function timeRounds(plan: ThroughputPlan, round: (count: number) => Promise<void | RoundEnd>): Promise<number[]> {
+  const warm = await round(plan.warmupCount);
+  if (warm) await warm.settle;
   const seconds: number[] = [];
   for (let r = 0; r < plan.rounds; r++) {
     const start = nowNs();
-    await round(plan.count);
+    const end = await round(plan.count);
     seconds.push((nowNs() - start) / 1e9);
+    if (end) await end.settle;
   }
   return seconds;
 }

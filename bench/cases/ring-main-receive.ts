@@ -1,0 +1,47 @@
+// Ours: the main thread consuming with `await receive()` (one promise per message; it spins
+// briefly, then Atomics.waitAsync — the main thread never blocks) from a worker producer on an
+// SPSC ring, 64 B. Compared with postMessage worker → main, the same direction and counts.
+import { withThreads } from '../harness/threads.js';
+import { MESSAGE_BYTES } from '../harness/measure.js';
+import { makeBatch, sendBatchesPolite } from '../harness/ring-pumps.js';
+import { loadRings, type RingDescriptor } from '../harness/subjects.js';
+import { oneWayPlan, rateFigure, timeRounds } from '../harness/throughput.js';
+import { nextFromMain, reply } from '../harness/worker-side.js';
+import type { BenchCase } from '../harness/types.js';
+
+export async function producerRole(args: { descriptor: RingDescriptor }): Promise<void> {
+  const { attachRing } = await loadRings();
+  const ring = attachRing(args.descriptor);
+  const batch = makeBatch(32, MESSAGE_BYTES);
+  reply({ ready: true });
+  for (;;) {
+    const { count } = await nextFromMain<{ count: number }>();
+    sendBatchesPolite(ring, batch, count);
+    reply({ sent: count });
+  }
+}
+
+export const ringMainReceive: BenchCase = {
+  id: 'ring.mainReceive',
+  title: 'main thread `await receive()` from a worker producer, SPSC, 64 B',
+  async run(ctx) {
+    const { createRing } = await loadRings();
+    const plan = oneWayPlan(ctx);
+    const ring = createRing('spsc', { capacityBytes: 64 * 1024 });
+    let checksum = 0;
+    const seconds = await withThreads(async (threads) => {
+      const producer = threads.start('main-receive-producer', import.meta.url, 'producerRole', { descriptor: ring.describe() });
+      await producer.next();
+      return timeRounds(plan, async (count) => {
+        producer.post({ count });
+        for (let i = 0; i < count; i++) {
+          const message = await ring.receive();
+          checksum = (checksum + message[0]!) | 0;
+        }
+        return { settle: producer.next() };
+      });
+    });
+    ring.close();
+    return [rateFigure('ring.mainReceive', 'main thread await receive() ← worker', plan.count, seconds)];
+  },
+};
