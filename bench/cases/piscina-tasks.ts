@@ -24,8 +24,7 @@ export const piscinaTasks: BenchCase = {
         for (let i = 0; i < count; i++) tasks[i] = pool.run(message);
         await Promise.all(tasks);
       });
-      const figure = rateFigure('peer.piscina.tasks', 'piscina tiny tasks, 2 threads', plan.count, seconds);
-      return [{ ...figure, unit: 'tasks/s' }];
+      return [rateFigure('peer.piscina.tasks', 'piscina tiny tasks, 2 threads', plan.count, seconds, 'task/s')];
     } finally {
       await pool.destroy();
     }

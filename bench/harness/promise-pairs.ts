@@ -20,5 +20,5 @@ export async function measurePromisePairs(ctx: RunContext, id: string, label: st
       checksum = (checksum + got[0]!) | 0;
     }
   });
-  return { ...rateFigure(id, label, plan.count, seconds), unit: 'pairs/s' };
+  return rateFigure(id, label, plan.count, seconds, 'pair/s');
 }

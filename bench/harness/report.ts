@@ -43,7 +43,7 @@ export function judge(figures: ReadonlyMap<string, Figure>, comparisons: readonl
 
 export function formatValue(value: number, unit: string): string {
   if (!Number.isFinite(value)) return String(value);
-  if (unit === 'msg/s' || unit === 'tasks/s' || unit === 'pairs/s') {
+  if (unit.endsWith('/s') && !unit.endsWith('B/s')) {
     if (value >= 1e6) return `${(value / 1e6).toFixed(2)} M`;
     if (value >= 1e3) return `${(value / 1e3).toFixed(1)} k`;
     return value.toFixed(0);

@@ -48,15 +48,16 @@ export async function timeRounds(plan: ThroughputPlan, round: (count: number) =>
 }
 
 /** msgs/s (and MB/s or GB/s when `bytesPerMessage` and a byte unit are given) from timed rounds. */
-export function rateFigure(id: string, label: string, count: number, seconds: readonly number[]): Figure {
+export function rateFigure(id: string, label: string, count: number, seconds: readonly number[], unit = 'msg/s'): Figure {
   const rates = seconds.map((s) => count / s);
+  const what = unit.replace('/s', '');
   return {
     id,
     label,
     value: median(rates),
-    unit: 'msg/s',
+    unit,
     better: 'higher',
-    detail: `${count} msgs, ${describeRuns(rates, compact)}`,
+    detail: `${count} ${what}${count === 1 ? '' : 's'} a round, ${describeRuns(rates, compact)}`,
   };
 }
 
