@@ -14,7 +14,9 @@ function kafkaClient(): Kafka {
     // The first use of a fresh broker logs "coordinator loading" retries that kafkajs handles
     // itself; a real failure still surfaces as a rejected promise in the test.
     logLevel: logLevel.NOTHING,
-    retry: { retries: 8 },
+    // Bounded retries (about 6 s in all): against a missing broker a connect must give up on its
+    // own, or its retry timers outlive the test and keep the process from exiting.
+    retry: { initialRetryTime: 200, maxRetryTime: 2000, retries: 5 },
   });
 }
 
@@ -24,9 +26,10 @@ test('produce one message to a new topic and consume it back with a new group', 
   const admin = kafka.admin();
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   const consumer = kafka.consumer({ groupId: uniqueName('smoke-group') });
+  let created = false;
   try {
     await within(20_000, 'admin connect', admin.connect());
-    const created = await within(
+    created = await within(
       30_000,
       'createTopics',
       admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true }),
@@ -68,10 +71,12 @@ test('produce one message to a new topic and consume it back with a new group', 
     );
     assert.equal(received, { key: 'k1', value: 'hello kafka', header: 'smoke', offset: '0' });
   } finally {
-    await consumer.disconnect().catch(() => {});
-    await producer.disconnect().catch(() => {});
-    await admin.deleteTopics({ topics: [topic], timeout: 5000 }).catch(() => {});
-    await admin.disconnect().catch(() => {});
+    // Bounded clean-up: against a dead broker kafkajs would retry each of these for a long time.
+    const quietly = (what: string, work: Promise<unknown>) => within(10_000, what, work).catch(() => {});
+    await quietly('consumer disconnect', consumer.disconnect());
+    await quietly('producer disconnect', producer.disconnect());
+    if (created) await quietly('deleteTopics', admin.deleteTopics({ topics: [topic], timeout: 5000 }));
+    await quietly('admin disconnect', admin.disconnect());
   }
 });
 
