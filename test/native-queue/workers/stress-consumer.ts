@@ -1,0 +1,69 @@
+// Stress consumer thread: receives until the ring is closed and drained, checking every message
+// (length, checksum), per-producer order, and marking each (producer, seq) in a shared tally so
+// the test can prove no message was lost or duplicated across all consumers.
+import { parentPort, workerData } from 'node:worker_threads';
+import { attachRing, RingError, type RingDescriptor } from '../../../native-queue/index.js';
+import { checkMessage, readU32 } from './stress-message.js';
+
+interface ConsumerData {
+  descriptor: RingDescriptor;
+  producers: number;
+  maxPayload: number;
+  /** One SharedArrayBuffer per producer: byte `seq` counts deliveries of message seq. */
+  tallies: SharedArrayBuffer[];
+  /** spsc/mpsc: each producer's messages must arrive exactly in order (seq = previous + 1). */
+  strictOrder: boolean;
+  mode: 'drain' | 'view' | 'receive';
+}
+
+const data = workerData as ConsumerData;
+const ring = attachRing(data.descriptor);
+const tallies = data.tallies.map((buffer) => new Uint8Array(buffer));
+const lastSeq = new Array<number>(data.producers).fill(-1);
+const received = new Array<number>(data.producers).fill(0);
+const problems: string[] = [];
+
+function take(message: Uint8Array): void {
+  const problem = checkMessage(message, data.maxPayload);
+  if (problem !== undefined) {
+    if (problems.length < 10) problems.push(problem);
+    return;
+  }
+  const producer = readU32(message, 0);
+  const seq = readU32(message, 4);
+  const tally = tallies[producer];
+  if (tally === undefined || seq >= tally.length) {
+    if (problems.length < 10) problems.push(`unknown producer ${producer} / seq ${seq}`);
+    return;
+  }
+  const last = lastSeq[producer] as number;
+  if (data.strictOrder ? seq !== last + 1 : seq <= last) {
+    if (problems.length < 10) problems.push(`producer ${producer}: seq ${seq} after ${last}`);
+  }
+  lastSeq[producer] = seq;
+  received[producer] = (received[producer] as number) + 1;
+  Atomics.add(tally, seq, 1);
+}
+
+let closed = false;
+while (!closed) {
+  let got = 0;
+  if (data.mode === 'drain') {
+    got = ring.drain(take, 256);
+  } else if (data.mode === 'view') {
+    while (got < 256) {
+      const view = ring.tryReceiveView();
+      if (view === undefined) break;
+      take(view);
+      got++;
+    }
+  }
+  if (got > 0) continue;
+  try {
+    take(ring.receiveSync(60_000));
+  } catch (error) {
+    if (error instanceof RingError && error.code === 'RING_CLOSED') closed = true;
+    else throw error;
+  }
+}
+parentPort?.postMessage({ received, problems });
