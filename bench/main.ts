@@ -93,10 +93,10 @@ async function main(): Promise<void> {
   console.log('');
   console.log(renderTable(rows, verdicts));
   const failed = rows.filter((r) => r.status === 'failed').length;
-  console.log(`\n${rows.length} cases in ${((performance.now() - started) / 1000).toFixed(0)} s: ${rows.filter((r) => r.status === 'ok').length} measured, ${rows.filter((r) => r.status === 'not available yet').length} not available yet, ${failed} failed; ratios are ours / peer, measured in this run.`);
+  console.log(`\n${rows.length} cases in ${((performance.now() - started) / 1000).toFixed(0)} s: ${rows.filter((r) => r.status === 'ok').length} measured, ${rows.filter((r) => r.status === 'not available yet').length} not available yet, ${failed} failed; ratios are ours / peer, measured in this run; load ${loadavg()[0]!.toFixed(2)} at the end.`);
 
   const json = {
-    machine: facts,
+    machine: { ...facts, loadAverage1mAtEnd: Number(loadavg()[0]!.toFixed(2)) },
     quick: args.quick,
     figures: Object.fromEntries([...figures].map(([id, f]) => [id, { value: f.value, unit: f.unit }])),
     ratios: Object.fromEntries(verdicts.filter((v) => v.ratio !== undefined).map((v) => [`${v.figure}/${v.peer}`, v.ratio])),

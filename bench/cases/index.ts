@@ -1,5 +1,7 @@
 // Every case, in the order they run: peers first, then our rings, then the channel contract.
 // Cases run one after another, never at the same time (2 cores). A case is one file; add it here.
+import { channelPromisePairs } from './channel-promise-pairs.js';
+import { channelSpscOverhead } from './channel-spsc-overhead.js';
 import { eventEmitterQueue } from './eventemitter-queue.js';
 import { piscinaTasks } from './piscina-tasks.js';
 import { postMessageOneWay } from './postmessage-one-way.js';
@@ -33,4 +35,7 @@ export const ALL_CASES: readonly BenchCase[] = [
   ringMainReceive,
   ringPromisePairs,
   ringHeap,
+  // the Channel contract over the rings (issue 4)
+  channelSpscOverhead,
+  channelPromisePairs,
 ];

@@ -62,9 +62,24 @@ export async function loadRings(): Promise<RingModule> {
   return module as unknown as RingModule;
 }
 
-/** src/backends/memory, or NotAvailable. Typed loosely: the Channel cases check what they need. */
-export async function loadMemoryChannel(): Promise<Record<string, unknown>> {
-  return loadModule(MEMORY_CHANNEL_URL, 'the in-memory channel');
+/** The subset of the Channel contract (src/channel.ts) the bench drives. */
+export interface BenchChannel {
+  send(data: Uint8Array): Promise<string>;
+  sendBatch(messages: readonly Uint8Array[]): Promise<string[]>;
+  receive(options?: { timeoutMs?: number }): Promise<Uint8Array>;
+  receiveBatch(max: number, options?: { timeoutMs?: number }): Promise<readonly { readonly data: Uint8Array }[]>;
+  close(): Promise<void>;
+}
+
+export type BenchChannelClass = new (options?: Record<string, unknown>) => BenchChannel;
+
+/** InMemoryChannel from src/backends/memory, or NotAvailable. */
+export async function loadMemoryChannel(): Promise<BenchChannelClass> {
+  const module = await loadModule(MEMORY_CHANNEL_URL, 'the in-memory channel');
+  if (typeof module.InMemoryChannel !== 'function') {
+    throw new NotAvailable('src/backends/memory/index.ts does not export InMemoryChannel yet');
+  }
+  return module.InMemoryChannel as BenchChannelClass;
 }
 
 /** True when an error is a RingError with this code (RING_CLOSED, RING_TIMEOUT, …). */

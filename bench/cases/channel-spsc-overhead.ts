@@ -1,0 +1,60 @@
+// Issue 4: what the Channel contract costs on top of the raw ring, batch path, time per message.
+// Both run the same loop on one thread — send a batch of 32 messages of 64 B, take them back,
+// copy each payload out — so the difference is the contract's own work (envelope, ids, promises,
+// Delivery objects, stats), not thread scheduling:
+//   raw ring:  trySendBatch(batch) → drain(copy)
+//   channel:   await sendBatch(batch) → await receiveBatch(32, { timeoutMs: 0 }) → copy each data
+// The channel is opened at-most-once (the ring's own semantics: no acknowledgement round trip).
+import { MESSAGE_BYTES } from '../harness/measure.js';
+import { CopyingConsumer, makeBatch } from '../harness/ring-pumps.js';
+import { loadMemoryChannel, loadRings } from '../harness/subjects.js';
+import { oneWayPlan, timeRounds } from '../harness/throughput.js';
+import { describeRuns, median } from '../harness/measure.js';
+import type { BenchCase, Figure } from '../harness/types.js';
+
+const BATCH_SIZE = 32;
+
+function nsPerMessage(id: string, label: string, count: number, seconds: readonly number[]): Figure {
+  const ns = seconds.map((s) => (s * 1e9) / count);
+  return { id, label, value: median(ns), unit: 'ns/msg', better: 'lower', detail: `${count} msgs a round, ${describeRuns(ns, (v) => v.toFixed(0))}` };
+}
+
+export const channelSpscOverhead: BenchCase = {
+  id: 'channel.spsc',
+  title: 'InMemoryChannel batch path vs the raw SPSC ring, one thread, 64 B',
+  async run(ctx) {
+    const InMemoryChannel = await loadMemoryChannel();
+    const { createRing, attachRing } = await loadRings();
+    const plan = oneWayPlan(ctx);
+    const batch = makeBatch(BATCH_SIZE, MESSAGE_BYTES);
+
+    const producer = createRing('spsc', { capacityBytes: 1024 * 1024 });
+    const consumer = new CopyingConsumer(attachRing(producer.describe()), MESSAGE_BYTES);
+    const raw = await timeRounds(plan, async (count) => {
+      for (let done = 0; done < count; ) {
+        producer.trySendBatch(count - done >= BATCH_SIZE ? batch : batch.slice(0, count - done));
+        done += consumer.drainOnce();
+      }
+    });
+    producer.close();
+
+    const channel = new InMemoryChannel({ name: 'bench-spsc-overhead', delivery: 'at-most-once', capacityBytes: 1024 * 1024 });
+    const scratch = new Uint8Array(MESSAGE_BYTES);
+    try {
+      const contract = await timeRounds(plan, async (count) => {
+        for (let done = 0; done < count; ) {
+          await channel.sendBatch(count - done >= BATCH_SIZE ? batch : batch.slice(0, count - done));
+          const deliveries = await channel.receiveBatch(BATCH_SIZE, { timeoutMs: 0 });
+          for (const d of deliveries) scratch.set(d.data);
+          done += deliveries.length;
+        }
+      });
+      return [
+        nsPerMessage('channel.spsc.rawRing.nsPerMsg', 'raw SPSC ring batch path, one thread', plan.count, raw),
+        nsPerMessage('channel.spsc.batch.nsPerMsg', 'InMemoryChannel sendBatch/receiveBatch, one thread', plan.count, contract),
+      ];
+    } finally {
+      await channel.close();
+    }
+  },
+};
