@@ -7,6 +7,7 @@
 // The channel is opened at-most-once (the ring's own semantics: no acknowledgement round trip).
 import { MESSAGE_BYTES } from '../harness/measure.js';
 import { CopyingConsumer, makeBatch } from '../harness/ring-pumps.js';
+import { StallGuard } from '../harness/stall.js';
 import { loadMemoryChannel, loadRings } from '../harness/subjects.js';
 import { oneWayPlan, timeRounds } from '../harness/throughput.js';
 import { describeRuns, median } from '../harness/measure.js';
@@ -30,10 +31,15 @@ export const channelSpscOverhead: BenchCase = {
 
     const producer = createRing('spsc', { capacityBytes: 1024 * 1024 });
     const consumer = new CopyingConsumer(attachRing(producer.describe()), MESSAGE_BYTES);
+    const guard = new StallGuard('raw ring batch loop on one thread');
     const raw = await timeRounds(plan, async (count) => {
       for (let done = 0; done < count; ) {
         producer.trySendBatch(count - done >= BATCH_SIZE ? batch : batch.slice(0, count - done));
-        done += consumer.drainOnce();
+        const n = consumer.drainOnce();
+        if (n > 0) {
+          done += n;
+          guard.progress();
+        } else guard.idle();
       }
     });
     producer.close();

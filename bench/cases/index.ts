@@ -1,5 +1,5 @@
-// Every case, in the order they run: peers first, then our rings, then the channel contract.
-// Cases run one after another, never at the same time (2 cores). A case is one file; add it here.
+// Every case, in the order they run (one after another, never at the same time: 2 cores).
+// A case is one file; add it here.
 import { channelPromisePairs } from './channel-promise-pairs.js';
 import { channelSpscOverhead } from './channel-spsc-overhead.js';
 import { eventEmitterQueue } from './eventemitter-queue.js';
@@ -19,23 +19,22 @@ import { waitNotifyRoundTrip } from './wait-notify-round-trip.js';
 import type { BenchCase } from '../harness/types.js';
 
 export const ALL_CASES: readonly BenchCase[] = [
-  // peers
+  // Each of ours runs right after the peers it is compared with, so that a change in the load of
+  // this shared machine between the two is as unlikely as it can be.
   postMessageOneWay,
-  postMessageRoundTrip,
   ringbufJs,
-  spinRoundTrip,
-  waitNotifyRoundTrip,
-  piscinaTasks,
-  eventEmitterQueue,
-  // native-queue (issue 3)
   ringSpscOneWay,
-  ringRoundTrip,
   ringMpsc,
   ringMpmc,
   ringMainReceive,
+  spinRoundTrip,
+  waitNotifyRoundTrip,
+  ringRoundTrip,
+  postMessageRoundTrip,
+  piscinaTasks,
+  eventEmitterQueue,
   ringPromisePairs,
-  ringHeap,
-  // the Channel contract over the rings (issue 4)
-  channelSpscOverhead,
   channelPromisePairs,
+  channelSpscOverhead,
+  ringHeap,
 ];

@@ -10,6 +10,7 @@ import { GCProfiler, getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { MESSAGE_BYTES, tick } from '../harness/measure.js';
 import { makeBatch } from '../harness/ring-pumps.js';
+import { StallGuard } from '../harness/stall.js';
 import { loadRings, type BenchRing } from '../harness/subjects.js';
 import type { BenchCase, Figure } from '../harness/types.js';
 
@@ -32,14 +33,24 @@ interface HeapReading {
 async function measureHeap(messages: number, step: () => number): Promise<HeapReading> {
   const gc = exposeGc();
   // Warm the loop first so JIT compilation is not counted as the loop's allocation.
-  for (let done = 0; done < Math.min(messages, 200_000); ) done += step();
+  for (let done = 0, spins = 0; done < Math.min(messages, 200_000); spins++) {
+    done += step();
+    if (spins > 10_000_000) throw new Error('the warm-up loop makes no progress');
+  }
   gc();
   await tick();
   const retainedBefore = process.memoryUsage().heapUsed;
   const profiler = new GCProfiler();
   profiler.start();
   const usedBefore = getHeapStatistics().used_heap_size;
-  for (let done = 0; done < messages; ) done += step();
+  const guard = new StallGuard('batch loop on one thread');
+  for (let done = 0; done < messages; ) {
+    const n = step();
+    if (n > 0) {
+      done += n;
+      guard.progress();
+    } else guard.idle();
+  }
   const usedAfter = getHeapStatistics().used_heap_size;
   const gcs = profiler.stop()?.statistics ?? [];
   let freed = 0;

@@ -9,6 +9,9 @@ import { oneWayPlan, rateFigure, timeRounds } from '../harness/throughput.js';
 import { nextFromMain, reply } from '../harness/worker-side.js';
 import type { BenchCase } from '../harness/types.js';
 
+/** Bounded, so a producer that died fails the case instead of hanging the run. */
+const RECEIVE_TIMEOUT_MS = 15_000;
+
 export async function producerRole(args: { descriptor: RingDescriptor }): Promise<void> {
   const { attachRing } = await loadRings();
   const ring = attachRing(args.descriptor);
@@ -35,7 +38,7 @@ export const ringMainReceive: BenchCase = {
       return timeRounds(plan, async (count) => {
         producer.post({ count });
         for (let i = 0; i < count; i++) {
-          const message = await ring.receive();
+          const message = await ring.receive({ timeoutMs: RECEIVE_TIMEOUT_MS });
           checksum = (checksum + message[0]!) | 0;
         }
         return { settle: producer.next() };

@@ -5,6 +5,7 @@
 // produces, a worker consumes and copies each record out; same data region size (64 KiB), same
 // counts and warm-up (oneWayPlan).
 import { RingBuffer } from 'ringbuf.js';
+import { StallGuard } from '../harness/stall.js';
 import { withThreads } from '../harness/threads.js';
 import { MESSAGE_BYTES, makeMessage } from '../harness/measure.js';
 import { oneWayPlan, rateFigure, timeRounds } from '../harness/throughput.js';
@@ -43,6 +44,7 @@ export const ringbufJs: BenchCase = {
       const consumer = threads.start('ringbufjs-consumer', import.meta.url, 'consumerRole', { sab });
       await consumer.next();
       let total = 0;
+      const guard = new StallGuard('ringbuf.js push on a full ring');
       return timeRounds(plan, async (count) => {
         total += count;
         consumer.post({ until: total });
@@ -50,7 +52,8 @@ export const ringbufJs: BenchCase = {
           if (ring.availableWrite() >= MESSAGE_BYTES) {
             ring.push(message, MESSAGE_BYTES);
             sent++;
-          }
+            guard.progress();
+          } else guard.idle();
         }
         await consumer.next();
       });

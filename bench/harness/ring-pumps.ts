@@ -2,6 +2,7 @@
 // same way. "Spinning" loops never block (both threads busy, as ringbuf.js is used); "polite"
 // loops fall back to the blocking call (spin briefly, then park) when there is nothing to do —
 // the right thing when there are more threads than cores, as in the MPSC/MPMC cases here.
+import { StallGuard } from './stall.js';
 import type { BenchRing } from './subjects.js';
 
 const BLOCKING_TIMEOUT_MS = 10_000;
@@ -19,10 +20,15 @@ export function makeBatch(size: number, bytes: number): Uint8Array[] {
 
 /** Sends exactly `count` messages with trySendBatch, spinning while the ring is full. */
 export function sendBatchesSpinning(ring: BenchRing, batch: readonly Uint8Array[], count: number): void {
+  const guard = new StallGuard('trySendBatch on a full ring');
   let sent = 0;
   while (sent < count) {
     const rest = count - sent;
-    sent += ring.trySendBatch(rest >= batch.length ? batch : batch.slice(0, rest));
+    const accepted = ring.trySendBatch(rest >= batch.length ? batch : batch.slice(0, rest));
+    if (accepted > 0) {
+      sent += accepted;
+      guard.progress();
+    } else guard.idle();
   }
 }
 
@@ -42,7 +48,13 @@ export function sendBatchesPolite(ring: BenchRing, batch: readonly Uint8Array[],
 
 /** Sends exactly `count` messages one trySend at a time, spinning while the ring is full. */
 export function sendOneByOneSpinning(ring: BenchRing, message: Uint8Array, count: number): void {
-  for (let sent = 0; sent < count; ) if (ring.trySend(message)) sent++;
+  const guard = new StallGuard('trySend on a full ring');
+  for (let sent = 0; sent < count; ) {
+    if (ring.trySend(message)) {
+      sent++;
+      guard.progress();
+    } else guard.idle();
+  }
 }
 
 /**

@@ -32,8 +32,8 @@ export interface BenchRing {
   drain(onMessage: (view: Uint8Array) => void, max?: number): number;
   sendSync(message: Uint8Array, timeoutMs?: number): void;
   receiveSync(timeoutMs?: number): Uint8Array;
-  send(message: Uint8Array): Promise<void>;
-  receive(): Promise<Uint8Array>;
+  send(message: Uint8Array, options?: { timeoutMs?: number }): Promise<void>;
+  receive(options?: { timeoutMs?: number }): Promise<Uint8Array>;
   close(): void;
   release(): void;
 }
