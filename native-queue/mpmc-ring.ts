@@ -123,12 +123,14 @@ export class MpmcRing extends RingBase {
   trySend(message: Uint8Array): boolean {
     this.checkMessage(message);
     this.checkOpen();
+    if (this.reservedIndex !== -1) throw this.pendingReserveError();
     return this.sendOne(message);
   }
 
   trySendBatch(messages: readonly Uint8Array[]): number {
     this.checkBatch(messages);
     this.checkOpen();
+    if (this.reservedIndex !== -1) throw this.pendingReserveError();
     let sent = 0;
     while (sent < messages.length && this.sendOne(messages[sent] as Uint8Array)) sent++;
     return sent;
