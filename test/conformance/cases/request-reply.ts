@@ -1,0 +1,80 @@
+// Request/reply: a request carries a fresh correlation id and a reply-to; the reply finds its way
+// back to the one request it answers; a request nobody answers times out.
+import type { Test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Channel, Delivery } from '../../../src/channel.js';
+import { bytes, caseRegistrar, expectCode, text, watch, withTimeout, type BackendUnderTest } from '../backend.js';
+
+export function register(test: Test, backend: BackendUnderTest): void {
+  const it = caseRegistrar(test, backend);
+  const skip = !backend.capabilities.requestReply && 'backend does not declare requestReply';
+
+  it(
+    'request gets the reply to its own request, matched by correlation id',
+    async (h) => {
+      const ch = await h.open();
+      const responder = await h.another(ch);
+      const pending = watch(ch.request(bytes('ping'), { headers: { op: 'echo' }, timeoutMs: 5000 }));
+      const req = await responder.receiveDelivery({ timeoutMs: 5000 });
+      assert.is(text(req.data), 'ping');
+      assert.is(req.headers.op, 'echo');
+      assert.type(req.correlationId, 'string', 'a request carries a correlation id');
+      assert.ok(req.correlationId!.length > 0);
+      assert.type(req.replyTo, 'string', 'a request says where to reply');
+      await responder.reply(req, bytes('pong'), { headers: { status: 'ok' } });
+      await req.ack();
+      await withTimeout(pending.done, 5000, 'the request after its reply was sent');
+      assert.is(pending.error, undefined, `the request resolves (got ${String(pending.error)})`);
+      const reply = pending.value!;
+      assert.is(text(reply.data), 'pong');
+      assert.is(reply.correlationId, req.correlationId);
+      assert.is(reply.headers.status, 'ok');
+    },
+    { skip },
+  );
+
+  it(
+    'concurrent requests answered in reverse order each get their own reply',
+    async (h) => {
+      const ch = await h.open();
+      // One responder per request, so each holds one unsettled request (fine on backends that
+      // give a receiver nothing more until it settles), and all five are answered in reverse.
+      const responders = await Promise.all(Array.from({ length: 5 }, () => h.another(ch)));
+      const requests = Array.from({ length: 5 }, (_, i) => watch(ch.request(bytes(`q${i}`), { timeoutMs: 8000 })));
+      const received: { from: Channel; req: Delivery }[] = [];
+      for (const r of responders) received.push({ from: r, req: await r.receiveDelivery({ timeoutMs: 5000 }) });
+      assert.is(new Set(received.map((r) => r.req.correlationId)).size, 5, 'each request has its own correlation id');
+      for (const { from, req } of [...received].reverse()) {
+        await from.reply(req, bytes(`answer to ${text(req.data)}`));
+        await req.ack();
+      }
+      await withTimeout(Promise.all(requests.map((r) => r.done)), 8000, 'five requests after their replies');
+      requests.forEach((r, i) => {
+        assert.is(r.error, undefined, `request q${i} failed: ${String(r.error)}`);
+        assert.is(text(r.value!.data), `answer to q${i}`);
+      });
+    },
+    { skip },
+  );
+
+  it(
+    'a request nobody answers fails with Timeout; a late reply to it does not reach the next request',
+    async (h) => {
+      const ch = await h.open();
+      await expectCode(() => ch.request(bytes('anyone?'), { timeoutMs: h.ms(150) }), 'Timeout', 'a request with no responder');
+      const responder = await h.another(ch);
+      const stale = await responder.receiveDelivery({ timeoutMs: 5000 });
+      assert.is(text(stale.data), 'anyone?');
+      await responder.reply(stale, bytes('too late'));
+      await stale.ack();
+      const next = watch(ch.request(bytes('second'), { timeoutMs: 5000 }));
+      const req = await responder.receiveDelivery({ timeoutMs: 5000 });
+      await responder.reply(req, bytes('on time'));
+      await req.ack();
+      await withTimeout(next.done, 5000, 'the second request');
+      assert.is(next.error, undefined, String(next.error));
+      assert.is(text(next.value!.data), 'on time', 'the stale reply is not taken for the new request');
+    },
+    { skip },
+  );
+}

@@ -1,0 +1,27 @@
+// The conformance suite against the in-memory backend.
+import { InMemoryChannel } from '../../src/backends/memory/index.js';
+import type { Channel } from '../../src/channel.js';
+import { uniqueName, type BackendUnderTest } from './backend.js';
+import { defineConformanceSuite } from './suite.js';
+
+/** The in-memory factory as agreed: another handle is an attach to the same shared ring. */
+function attach(channel: Channel): InMemoryChannel {
+  if (!(channel instanceof InMemoryChannel)) throw new Error('the memory factory was handed a channel of another backend');
+  return InMemoryChannel.attach(channel.describe());
+}
+
+const probe = new InMemoryChannel({ name: uniqueName('memory-probe') });
+const capabilities = probe.capabilities;
+await probe.close();
+
+const memory: BackendUnderTest = {
+  name: 'memory',
+  capabilities,
+  open: async (options = {}) => new InMemoryChannel({ ...options, name: uniqueName('memory') }),
+  openAnother: async (channel) => attach(channel),
+  openNamed: async (name, options = {}) => new InMemoryChannel({ ...options, name }),
+  closeScope: 'channel',
+  url: (name) => `memory:${name}`,
+};
+
+defineConformanceSuite(memory).run();
