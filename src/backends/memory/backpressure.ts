@@ -1,0 +1,117 @@
+// Putting one record into a ring under the channel's backpressure mode. The queue ring counts
+// messages against `capacity` (in the control block) as well as bytes (the ring itself);
+// subscriber rings are bounded by their bytes only. Blocked senders park on the control block's
+// doorbell, which every take from any of the channel's rings rings.
+import type { Ring } from '../../../native-queue/index.js';
+import type { BackpressureMode } from '../../channel.js';
+import { ChannelClosedError, ChannelFullError } from '../../errors.js';
+import type { ChannelMetrics } from '../../metrics/channel-metrics.js';
+import { W_BLOCKED_SENDERS, W_TAKE_SEQ, type ControlBlock } from './control-block.js';
+
+// lib ES2023 does not declare Atomics.waitAsync; Node 20 has it.
+const atomicsWaitAsync = (Atomics as unknown as {
+  waitAsync(words: Int32Array, index: number, value: number, timeoutMs: number): { async: boolean; value: Promise<unknown> | string };
+}).waitAsync;
+
+export type OfferResult = 'sent' | 'dropped' | 'full';
+
+/** Longest single park of a blocked sender before it looks again (parks are always bounded). */
+const PARK_SLICE_MS = 50;
+
+export interface OfferTarget {
+  ring: Ring;
+  /** Present for the queue: counts messages against `capacity`. */
+  counted: boolean;
+  /** For error messages: 'the queue' or "subscriber group 'g'". */
+  label: string;
+}
+
+export class Backpressure {
+  constructor(
+    private readonly control: ControlBlock,
+    private readonly channel: string,
+    private readonly capacity: number,
+    private readonly mode: BackpressureMode,
+    private readonly metrics: ChannelMetrics,
+  ) {}
+
+  /** One attempt, never waits: 'full' only in `block` mode (the caller then parks and retries). */
+  tryOffer(target: OfferTarget, record: Uint8Array): OfferResult {
+    for (let evictions = 0; ; evictions++) {
+      if (this.control.closed || target.ring.closed) throw this.closedError();
+      const reserved = !target.counted || this.control.tryReserve(this.capacity);
+      if (reserved) {
+        if (target.ring.trySend(record)) return 'sent';
+        if (target.counted) this.control.unreserve();
+      }
+      switch (this.mode) {
+        case 'block':
+          return 'full';
+        case 'drop-newest':
+          this.metrics.count('dropped');
+          return 'dropped';
+        case 'error':
+          throw new ChannelFullError(
+            `${target.label} is full (${this.capacity > 0 && !reserved ? `capacity ${this.capacity} messages` : 'its ring has no room for this message'}); receive faster, raise capacity/capacityBytes, or choose another backpressure mode`,
+            { channel: this.channel },
+          );
+        case 'drop-oldest': {
+          const evicted = target.ring.tryReceive();
+          if (evicted !== undefined) {
+            if (target.counted) this.control.taken();
+            this.metrics.count('dropped');
+          } else if (evictions > 1000) {
+            // Full, yet nothing to evict: other receivers hold the space mid-read. Wait a moment.
+            return 'full';
+          }
+        }
+      }
+    }
+  }
+
+  /** Waits (promise) until a take may have made room, or `untilMs` (performance.now()) passes. */
+  async park(untilMs: number): Promise<void> {
+    const words = this.control.words;
+    const seen = Atomics.load(words, W_TAKE_SEQ);
+    Atomics.add(words, W_BLOCKED_SENDERS, 1);
+    try {
+      const slice = sliceUntil(untilMs);
+      const wait = atomicsWaitAsync(words, W_TAKE_SEQ, seen, slice);
+      if (wait.async) {
+        // A pending waitAsync does not keep Node alive; a timer over the same slice does.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([wait.value, new Promise<void>((resolve) => (timer = setTimeout(resolve, slice + 1)))]);
+        clearTimeout(timer);
+      }
+    } finally {
+      Atomics.sub(words, W_BLOCKED_SENDERS, 1);
+    }
+  }
+
+  /** The same, blocking the calling worker thread. */
+  parkSync(untilMs: number): void {
+    const words = this.control.words;
+    const seen = Atomics.load(words, W_TAKE_SEQ);
+    Atomics.add(words, W_BLOCKED_SENDERS, 1);
+    try {
+      Atomics.wait(words, W_TAKE_SEQ, seen, sliceUntil(untilMs));
+    } finally {
+      Atomics.sub(words, W_BLOCKED_SENDERS, 1);
+    }
+  }
+
+  closedError(): ChannelClosedError {
+    return new ChannelClosedError('cannot send: the channel is closed; open a new one', { channel: this.channel });
+  }
+
+  fullAfterTimeout(timeoutMs: number, label: string): ChannelFullError {
+    return new ChannelFullError(
+      `${label} stayed full for ${timeoutMs} ms (sendTimeoutMs); receive faster, raise capacity, or raise the timeout`,
+      { channel: this.channel },
+    );
+  }
+}
+
+function sliceUntil(untilMs: number): number {
+  return Math.max(0, Math.min(PARK_SLICE_MS, untilMs - performance.now()));
+}

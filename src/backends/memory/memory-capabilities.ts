@@ -1,0 +1,30 @@
+// What the in-memory backend promises, worked out from its rings' sizes.
+import type { Capabilities } from '../../channel.js';
+import { BACKPRESSURE_MODES } from '../../options.js';
+import { leaseRecordBytes } from './lease-log.js';
+
+/** Envelope bytes of a message with no optional fields: the fixed part plus a 26-character id. */
+export const BARE_ENVELOPE_BYTES = 16 + 26;
+
+export function memoryCapabilities(ringMaxMessageBytes: number, leaseBytes: number): Capabilities {
+  // A lease must fit in the log even when the log's head sits mid-buffer (the skipped tail can
+  // cost up to one record), hence half the log.
+  const leaseMax = leaseBytes / 2 - leaseRecordBytes(0);
+  return Object.freeze({
+    // One receiver sees send order; a redelivered message comes back when it is due, out of order.
+    ordering: 'fifo',
+    persistent: false,
+    consumerGroups: true,
+    exactlyOnce: false,
+    redelivery: true,
+    holdsNextUntilAck: false,
+    deadLetter: true,
+    crossesThreads: true,
+    crossesProcesses: false,
+    replaysHistory: false,
+    countsSubscribers: true,
+    backpressure: BACKPRESSURE_MODES,
+    requestReply: true,
+    maxMessageBytes: Math.min(ringMaxMessageBytes, leaseMax) - BARE_ENVELOPE_BYTES,
+  } satisfies Capabilities);
+}

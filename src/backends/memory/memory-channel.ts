@@ -1,0 +1,523 @@
+// InMemoryChannel: the Channel contract over native-queue's MPMC ring, shared by worker threads.
+//
+// A channel is a set of SharedArrayBuffers (see shared-channel.ts): the queue ring that `receive`
+// reads, one ring per subscriber slot, a lease log of unsettled deliveries and a control block.
+// Handles in any thread read and write them directly; `describe()` / `InMemoryChannel.attach()`
+// carry a channel to another thread. Every message (sent or published) goes into the queue and
+// into each subscriber group's ring: the queue is the channel's default group.
+import { isMainThread } from 'node:worker_threads';
+import type {
+  Capabilities,
+  ChannelOptions,
+  Delivery,
+  Message,
+  OutgoingMessage,
+  ReceiveOptions,
+  SendOptions,
+  Subscription,
+  SubscribeOptions,
+} from '../../channel.js';
+import { BaseChannel } from '../../base-channel.js';
+import { abortedError } from '../../deadline.js';
+import type { SettleableDelivery } from '../../delivery.js';
+import { ChannelClosedError, InvalidConfigurationError, SerializationError, TimeoutError } from '../../errors.js';
+import { newMessageId } from '../../ids.js';
+import { nowMs } from '../../metrics/channel-metrics.js';
+import { Backpressure, type OfferTarget } from './backpressure.js';
+import { SLOT_GROUP } from './control-block.js';
+import { checkEnvelopeFields, decodeEnvelope, encodeEnvelope, encodeEnvelopeInto, envelopeSize, readDeliveryCount, writeDeliveryCount, type EnvelopeFields } from './envelope.js';
+import { LEASE_HELD, type LeaseRef } from './lease-log.js';
+import { memoryCapabilities } from './memory-capabilities.js';
+import { channelErrorFromRing, isRingError } from './ring-errors.js';
+import { LeaseSettler, type SettlementHost } from './settlement.js';
+import {
+  BACKEND_KEYS,
+  resolveBackendOptions,
+  SharedChannel,
+  uniqueChannelName,
+  type InMemoryChannelDescriptor,
+  type MemoryBackendOptions,
+  type ResolvedMemoryOptions,
+} from './shared-channel.js';
+import { openSubscription, requestReply, sendReply } from './subscription.js';
+
+export interface InMemoryChannelOptions extends Partial<ChannelOptions>, MemoryBackendOptions {}
+
+/** Longest a waiting receiver sleeps before it looks at the lease log again (ms). */
+const LEASE_CHECK_SLICE_MS = 50;
+const IDLE_SLICE_MS = 250;
+const QUEUE = 0;
+
+/** Set by attach() just around `new`, so the constructor joins that channel instead of naming one. */
+let attaching: SharedChannel | undefined;
+
+export class InMemoryChannel extends BaseChannel implements SettlementHost {
+  readonly capabilities: Capabilities;
+  readonly shared: SharedChannel;
+  readonly backendOptions: Required<MemoryBackendOptions>;
+  readonly backpressure: Backpressure;
+  /** Leases of this handle's unsettled deliveries, so close() can hand them back. */
+  readonly leasesById = new Map<string, LeaseRef>();
+  private readonly queueTarget: OfferTarget;
+  private readonly leaseDeliveries: boolean;
+  private deadLetterChannel: InMemoryChannel | undefined;
+  private handleClosed = false;
+
+  constructor(options: InMemoryChannelOptions = {}) {
+    const joining = attaching;
+    attaching = undefined;
+    const given = stripUndefined(options);
+    const name = joining?.name ?? given.name ?? uniqueChannelName();
+    const existing = joining ?? (given.name !== undefined ? SharedChannel.named(name) : undefined);
+    if (existing && !joining) existing.checkSameShape(given);
+    super({ ...existing?.options, ...given, name }, BACKEND_KEYS);
+    const o = this.options;
+    if (o.delivery === 'exactly-once') {
+      throw new InvalidConfigurationError("the memory backend cannot give exactly-once delivery; use 'at-least-once' (with idempotent handlers) or 'at-most-once'", { channel: name });
+    }
+    if (o.ordering === 'per-key') {
+      throw new InvalidConfigurationError("the memory backend keeps 'fifo' order per receiver, not 'per-key' order across receivers; use 'fifo' or 'none'", { channel: name });
+    }
+    this.backendOptions = existing
+      ? { maxSubscribers: existing.options.maxSubscribers, subscriberCapacityBytes: existing.options.subscriberCapacityBytes, leaseBytes: existing.options.leaseBytes }
+      : resolveBackendOptions(given, o.capacityBytes);
+    if (existing) {
+      this.shared = existing;
+    } else {
+      const resolved: ResolvedMemoryOptions = { ...o, ...this.backendOptions };
+      this.shared = SharedChannel.create(resolved, o.deadLetter === false ? undefined : deadLetterShared(o.deadLetter, undefined));
+      SharedChannel.register(this.shared);
+    }
+    this.capabilities = memoryCapabilities(this.shared.queue.maxMessageBytes, this.shared.options.leaseBytes);
+    this.backpressure = new Backpressure(this.shared.control, name, this.shared.options.capacity, o.backpressure, this.metrics);
+    this.queueTarget = { ring: this.shared.queue, counted: true, label: 'the queue' };
+    this.leaseDeliveries = o.delivery !== 'at-most-once' && o.ackTimeoutMs > 0;
+  }
+
+  /** Another handle on the channel `descriptor` describes, in this thread or another one. */
+  static attach(descriptor: InMemoryChannelDescriptor): InMemoryChannel {
+    attaching = SharedChannel.fromDescriptor(descriptor);
+    try {
+      return new InMemoryChannel();
+    } finally {
+      attaching = undefined;
+    }
+  }
+
+  /** Plain data for postMessage: the receiving thread calls InMemoryChannel.attach() with it. */
+  describe(): InMemoryChannelDescriptor {
+    return this.shared.descriptor;
+  }
+
+  get isClosed(): boolean {
+    return this.handleClosed || this.shared.closed;
+  }
+
+  // ---- sending ------------------------------------------------------------------------------
+
+  async send(data: Uint8Array, options?: SendOptions): Promise<string> {
+    const fields = this.outgoing(data, options);
+    if (this.trySendFast(fields)) return fields.id;
+    await this.offerEverywhere(this.encodeChecked(fields), options);
+    return fields.id;
+  }
+
+  /**
+   * Fan-out: the message goes to every subscriber group (and, like every message, to the queue).
+   * Resolves to the number of subscriber GROUPS reached; an ungrouped subscriber is a group of
+   * its own; the queue itself is not counted.
+   */
+  async publish(data: Uint8Array, options?: SendOptions): Promise<number> {
+    const fields = this.outgoing(data, options);
+    return this.offerEverywhere(this.encodeChecked(fields), options);
+  }
+
+  /** One capacity check and one ring publish for the whole batch when nobody subscribes. */
+  override async sendBatch(messages: readonly (Uint8Array | OutgoingMessage)[], options: Pick<SendOptions, 'timeoutMs' | 'signal'> = {}): Promise<string[]> {
+    if (!Array.isArray(messages)) {
+      throw new SerializationError('sendBatch takes an array of Uint8Array or { data, headers?, key? } objects', { channel: this.name });
+    }
+    const batch = messages.map((m) => (m instanceof Uint8Array ? this.outgoing(m, undefined) : this.outgoing(m?.data, m)));
+    const sizes = batch.map((f) => this.checkedSize(f));
+    const ids = batch.map((f) => f.id);
+    const buffer = new Uint8Array(sizes.reduce((a, b) => a + b, 0));
+    const records: Uint8Array[] = new Array(batch.length);
+    for (let i = 0, at = 0; i < batch.length; i++) {
+      const end = encodeEnvelopeInto(batch[i]!, buffer, at);
+      records[i] = buffer.subarray(at, end);
+      at = end;
+    }
+    let done = 0;
+    const { control, queue } = this.shared;
+    if (control.slotsInUse() === 0 && !control.closed) {
+      const room = control.reserveUpTo(this.shared.options.capacity, records.length);
+      try {
+        done = room === records.length ? queue.trySendBatch(records) : queue.trySendBatch(records.slice(0, room));
+      } catch (err) {
+        control.unreserve(room);
+        throw channelErrorFromRing(err, this.name, 'send');
+      }
+      if (done < room) control.unreserve(room - done);
+      this.metrics.count('sent', done);
+    }
+    for (let i = done; i < records.length; i++) await this.offerEverywhere(records[i]!, options);
+    return ids;
+  }
+
+  /** Worker threads only: sends, blocking this thread while the channel is full (`block` mode). */
+  sendSync(data: Uint8Array, options?: SendOptions): string {
+    this.checkNotMainThread('sendSync', 'send');
+    const fields = this.outgoing(data, options);
+    if (this.trySendFast(fields)) return fields.id;
+    const record = this.encodeChecked(fields);
+    const timeoutMs = options?.timeoutMs ?? this.options.sendTimeoutMs;
+    const until = performance.now() + timeoutMs;
+    for (const target of this.targets()) {
+      while (this.backpressure.tryOffer(target, record) === 'full') {
+        if (performance.now() >= until) throw this.backpressure.fullAfterTimeout(timeoutMs, target.label);
+        this.backpressure.parkSync(until);
+      }
+    }
+    this.metrics.count('sent');
+    return fields.id;
+  }
+
+  private outgoing(data: Uint8Array, options: Omit<SendOptions, 'timeoutMs' | 'signal'> | undefined): EnvelopeFields {
+    this.ensureOpen('send');
+    this.checkPayload(data);
+    if (options === undefined) return { id: newMessageId(), data, timestamp: nowMs(), deliveryCount: 1 };
+    checkEnvelopeFields(options, this.name);
+    return {
+      id: newMessageId(),
+      data,
+      timestamp: nowMs(),
+      deliveryCount: 1,
+      headers: options.headers,
+      key: options.key,
+      correlationId: options.correlationId,
+      replyTo: options.replyTo,
+    };
+  }
+
+  private checkedSize(fields: EnvelopeFields): number {
+    const size = envelopeSize(fields);
+    const max = this.capabilities.maxMessageBytes + 42;
+    if (size > max) {
+      throw new SerializationError(
+        `this message needs ${size} bytes with its headers and keys; the limit is ${max}; shrink the headers or raise capacityBytes`,
+        { channel: this.name },
+      );
+    }
+    return size;
+  }
+
+  private encodeChecked(fields: EnvelopeFields): Uint8Array {
+    this.checkedSize(fields);
+    return encodeEnvelope(fields);
+  }
+
+  /** The common case — queue has room, nobody subscribes: encode straight into the ring. */
+  private trySendFast(fields: EnvelopeFields): boolean {
+    const { control, queue } = this.shared;
+    if (control.slotsInUse() !== 0) return false;
+    const size = this.checkedSize(fields);
+    if (!control.tryReserve(this.shared.options.capacity)) return false;
+    let view: Uint8Array | undefined;
+    try {
+      view = queue.reserve(size);
+    } catch (err) {
+      control.unreserve();
+      throw channelErrorFromRing(err, this.name, 'send');
+    }
+    if (view === undefined) {
+      control.unreserve();
+      return false;
+    }
+    encodeEnvelopeInto(fields, view, 0);
+    queue.commit();
+    this.metrics.count('sent');
+    return true;
+  }
+
+  /** The queue, then each subscriber group; returns the groups reached. */
+  private async offerEverywhere(record: Uint8Array, options: Pick<SendOptions, 'timeoutMs' | 'signal'> | undefined): Promise<number> {
+    const timeoutMs = options?.timeoutMs ?? this.options.sendTimeoutMs;
+    const signal = options?.signal;
+    const until = performance.now() + timeoutMs;
+    let groups = 0;
+    for (const target of this.targets()) {
+      for (;;) {
+        let result;
+        try {
+          result = this.backpressure.tryOffer(target, record);
+        } catch (err) {
+          throw channelErrorFromRing(err, this.name, 'send');
+        }
+        if (result === 'sent' && target !== this.queueTarget) groups++;
+        if (result !== 'full') break;
+        if (signal?.aborted) throw abortedError(signal, `waiting for room in ${target.label}`, this.name);
+        if (performance.now() >= until) throw this.backpressure.fullAfterTimeout(timeoutMs, target.label);
+        await this.backpressure.park(until);
+      }
+    }
+    this.metrics.count('sent');
+    return groups;
+  }
+
+  private targets(): OfferTarget[] {
+    const targets = [this.queueTarget];
+    const { control, subscriberRings } = this.shared;
+    if (control.slotsInUse() === 0) return targets;
+    for (let s = 0; s < subscriberRings.length; s++) {
+      if (control.slotState(s) === SLOT_GROUP) targets.push({ ring: subscriberRings[s]!, counted: false, label: `subscriber slot ${s}` });
+    }
+    return targets;
+  }
+
+  // ---- receiving ----------------------------------------------------------------------------
+
+  async receiveDelivery(options: ReceiveOptions = {}): Promise<Delivery> {
+    return this.pollFrom(QUEUE) ?? this.waitFrom(QUEUE, options);
+  }
+
+  protected async pollDelivery(): Promise<Delivery | undefined> {
+    return this.pollFrom(QUEUE);
+  }
+
+  /** Worker threads only: the next message's bytes, acknowledged on hand-over. */
+  receiveSync(options: { timeoutMs?: number } = {}): Uint8Array {
+    const delivery = this.receiveDeliverySync(options) as SettleableDelivery;
+    void delivery.ack(); // the memory ack is synchronous underneath; nothing to wait for
+    return delivery.data;
+  }
+
+  /** Worker threads only: the next message as a Delivery, blocking this thread until one comes. */
+  receiveDeliverySync(options: { timeoutMs?: number } = {}): Delivery {
+    this.checkNotMainThread('receiveDeliverySync', 'receiveDelivery');
+    const ring = this.shared.queue;
+    const end = performance.now() + (options.timeoutMs ?? this.options.receiveTimeoutMs);
+    for (;;) {
+      const delivery = this.pollFrom(QUEUE);
+      if (delivery) return delivery;
+      const slice = this.waitSlice(end, options.timeoutMs);
+      let record: Uint8Array;
+      try {
+        record = ring.receiveSync(slice);
+      } catch (err) {
+        if (isRingError(err, 'RING_TIMEOUT') || isRingError(err, 'RING_CLOSED')) continue;
+        throw channelErrorFromRing(err, this.name, 'receive');
+      }
+      const taken = this.accept(record, QUEUE);
+      if (taken) return taken;
+    }
+  }
+
+  /** The next delivery of a ring (QUEUE or 1 + subscriber slot) if one is there now. */
+  pollFrom(target: number): SettleableDelivery | undefined {
+    const ring = target === QUEUE ? this.shared.queue : this.shared.subscriberRings[target - 1]!;
+    for (;;) {
+      const fromLease = this.takeDueLease(target);
+      if (fromLease) return fromLease;
+      if (fromLease === null) continue;
+      let record: Uint8Array | undefined;
+      try {
+        record = ring.tryReceive();
+      } catch (err) {
+        throw channelErrorFromRing(err, this.name, 'receive');
+      }
+      if (record === undefined) return undefined;
+      const delivery = this.accept(record, target);
+      if (delivery) return delivery;
+    }
+  }
+
+  /** Waits for the next delivery of a ring, in slices so that due leases are noticed. */
+  async waitFrom(target: number, options: ReceiveOptions): Promise<SettleableDelivery> {
+    const ring = target === QUEUE ? this.shared.queue : this.shared.subscriberRings[target - 1]!;
+    const signal = options.signal;
+    const end = performance.now() + (options.timeoutMs ?? this.options.receiveTimeoutMs);
+    for (;;) {
+      if (signal?.aborted) throw abortedError(signal, 'waiting for a message', this.name);
+      const delivery = this.pollFrom(target);
+      if (delivery) return delivery;
+      const slice = this.waitSlice(end, options.timeoutMs);
+      let record: Uint8Array;
+      try {
+        record = await ring.receive({ timeoutMs: slice, signal });
+      } catch (err) {
+        if (isRingError(err, 'RING_TIMEOUT') || isRingError(err, 'RING_CLOSED')) continue;
+        if (isRingError(err, 'RING_ABORTED') && signal) throw abortedError(signal, 'waiting for a message', this.name);
+        throw channelErrorFromRing(err, this.name, 'receive');
+      }
+      const taken = this.accept(record, target);
+      if (taken) return taken;
+    }
+  }
+
+  /** How long the next park may last; throws Timeout or ChannelClosed when waiting is over. */
+  private waitSlice(end: number, timeoutMs: number | undefined): number {
+    if (this.shared.queue.closed) {
+      throw new ChannelClosedError('the channel is closed and everything sent before has been received; open a new one', { channel: this.name });
+    }
+    const left = end - performance.now();
+    if (left <= 0) {
+      const ms = timeoutMs ?? this.options.receiveTimeoutMs;
+      throw new TimeoutError(`timed out after ${ms} ms waiting for a message; raise timeoutMs or check that a sender is running`, { channel: this.name });
+    }
+    const cap = this.shared.leases.live() > 0 ? LEASE_CHECK_SLICE_MS : IDLE_SLICE_MS;
+    return Math.max(1, Math.min(left, cap));
+  }
+
+  /** A record just taken from a ring becomes a delivery (leased), or is dropped as expired. */
+  private accept(record: Uint8Array, target: number): SettleableDelivery | undefined {
+    if (target === QUEUE) this.shared.control.taken();
+    else this.shared.control.rang();
+    const message = decodeEnvelope(record, this.name);
+    if (nowMs() - message.timestamp > this.options.messageTtlMs) {
+      this.metrics.count('expired');
+      return undefined;
+    }
+    const lease = this.leaseDeliveries ? this.shared.leases.add(record, LEASE_HELD, target, Date.now() + this.options.ackTimeoutMs) : undefined;
+    return this.handOut(message, record, target, lease);
+  }
+
+  /**
+   * A lease that came due (nacked with a delay, or left unacked past its deadline): a delivery,
+   * or null when it was consumed otherwise (dead-lettered, expired), or undefined when none is due.
+   */
+  private takeDueLease(target: number): SettleableDelivery | null | undefined {
+    const leases = this.shared.leases;
+    const now = Date.now();
+    if (!(leases.earliestDue() <= now)) return undefined;
+    const taken = leases.takeDue(target, now, now + (this.leaseDeliveries ? this.options.ackTimeoutMs : 0));
+    if (!taken) return undefined;
+    const record = taken.envelope;
+    if (taken.previousState === LEASE_HELD) {
+      // Its receiver missed the ack deadline (or went away): that counts as a failed delivery.
+      const count = readDeliveryCount(record) + 1;
+      writeDeliveryCount(record, count);
+      const message = decodeEnvelope(record, this.name);
+      if (count > this.options.maxRetries + 1) {
+        if (this.options.deadLetter !== false) this.metrics.count('deadLettered');
+        void this.deadLetterOrFail(message, `not acknowledged within ackTimeoutMs (${this.options.ackTimeoutMs} ms) after ${count - 1} deliveries`)
+          .finally(() => this.shared.leases.release(taken))
+          .catch(() => {});
+        return null;
+      }
+      this.shared.leases.patchEnvelope(taken, 0, record.subarray(0, 8));
+    }
+    const message = decodeEnvelope(record, this.name);
+    if (nowMs() - message.timestamp > this.options.messageTtlMs) {
+      this.shared.leases.release(taken);
+      this.metrics.count('expired');
+      return null;
+    }
+    if (this.leaseDeliveries) return this.handOut(message, record, target, taken);
+    this.shared.leases.release(taken);
+    return this.handOut(message, record, target, undefined);
+  }
+
+  private handOut(message: Message, record: Uint8Array, target: number, lease: LeaseRef | undefined): SettleableDelivery {
+    if (lease) this.leasesById.set(message.id, lease);
+    return this.deliver(message, new LeaseSettler(this, record, target, lease));
+  }
+
+  // ---- settlement support (see settlement.ts) ------------------------------------------------
+
+  /** Sends a copy to the dead-letter channel (original payload and headers plus reasons), or counts it failed. */
+  async deadLetterOrFail(message: Message, reason: string): Promise<void> {
+    const dlq = this.deadLetterHandle();
+    if (!dlq) {
+      this.metrics.count('failed');
+      return;
+    }
+    await dlq.send(message.data, {
+      headers: {
+        ...message.headers,
+        'x-dead-letter-reason': reason,
+        'x-dead-letter-channel': this.name,
+        'x-delivery-count': String(message.deliveryCount),
+        'x-original-id': message.id,
+        'x-original-timestamp': String(message.timestamp),
+      },
+      key: message.key,
+      correlationId: message.correlationId,
+      replyTo: message.replyTo,
+    });
+  }
+
+  forgetDelivery(id: string): void {
+    this.inFlight.delete(id);
+    this.leasesById.delete(id);
+  }
+
+  countMetric(counter: 'deadLettered' | 'failed'): void {
+    this.metrics.count(counter);
+  }
+
+  private deadLetterHandle(): InMemoryChannel | undefined {
+    const name = this.options.deadLetter;
+    if (name === false) return undefined;
+    if (!this.deadLetterChannel || this.deadLetterChannel.isClosed) {
+      this.deadLetterChannel = InMemoryChannel.attach(deadLetterShared(name, this.shared.deadLetter).descriptor);
+    }
+    return this.deadLetterChannel;
+  }
+
+  // ---- pub/sub, request/reply -----------------------------------------------------------------
+
+  async subscribe(options: SubscribeOptions = {}): Promise<Subscription> {
+    this.ensureOpen('subscribe');
+    return openSubscription(this, options);
+  }
+
+  async request(data: Uint8Array, options: SendOptions = {}): Promise<Message> {
+    this.ensureOpen('send a request');
+    return requestReply(this, data, options);
+  }
+
+  async reply(request: Message, data: Uint8Array, options: Omit<SendOptions, 'correlationId' | 'replyTo'> = {}): Promise<string> {
+    return sendReply(this, request, data, options);
+  }
+
+  // ---- the rest -------------------------------------------------------------------------------
+
+  protected pendingCount(): number {
+    return Math.max(0, this.shared.control.queued());
+  }
+
+  async close(): Promise<void> {
+    if (this.handleClosed) return;
+    this.handleClosed = true;
+    const { control, queue, subscriberRings, leases } = this.shared;
+    control.markClosed();
+    queue.close();
+    for (const ring of subscriberRings) ring.close();
+    control.wakeSenders();
+    // This handle's unsettled deliveries come due now: whoever drains the channel gets them.
+    leases.expireNow(this.leasesById.values());
+    this.shared.forget();
+  }
+
+  private checkNotMainThread(call: string, instead: string): void {
+    if (isMainThread) {
+      throw new InvalidConfigurationError(`${call} blocks its thread, and the main thread must never block; use ${instead}() (a promise) there`, { channel: this.name });
+    }
+  }
+}
+
+/** The dead-letter channel of that name in this thread (made with default options if new). */
+function deadLetterShared(name: string, known: SharedChannel | undefined): SharedChannel {
+  if (known && known.name === name && !known.closed) return known;
+  const found = SharedChannel.named(name);
+  if (found) return found;
+  const created = new InMemoryChannel({ name });
+  return created.shared;
+}
+
+function stripUndefined(options: InMemoryChannelOptions): InMemoryChannelOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidConfigurationError('InMemoryChannel options must be an object, e.g. { name: "jobs", capacity: 1000 }');
+  }
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as InMemoryChannelOptions;
+}

@@ -1,0 +1,173 @@
+// One in-memory channel as seen from one thread: its shared buffers (control block, lease log,
+// queue ring, subscriber rings) wrapped in this thread's views, plus the per-thread registry that
+// finds a channel by name. Every InMemoryChannel handle of a channel in a thread uses the same
+// SharedChannel; other threads build their own from the channel's descriptor.
+import { attachRing, createRing, type Ring, type RingDescriptor } from '../../../native-queue/index.js';
+import { InvalidConfigurationError } from '../../errors.js';
+import { randomToken } from '../../ids.js';
+import type { ResolvedOptions } from '../../options.js';
+import { CONTROL_MAGIC, ControlBlock } from './control-block.js';
+import { LeaseLog } from './lease-log.js';
+
+/** Options only the in-memory backend has. */
+export interface MemoryBackendOptions {
+  /** Subscriber slots: subscription groups plus requests awaiting a reply, at once. Default 16. */
+  maxSubscribers?: number;
+  /** Bytes of each subscriber slot's ring (a power of two). Default 64 KiB. */
+  subscriberCapacityBytes?: number;
+  /** Bytes of the shared lease log holding unsettled deliveries (a power of two). Default: capacityBytes. */
+  leaseBytes?: number;
+}
+
+export const BACKEND_KEYS = ['maxSubscribers', 'subscriberCapacityBytes', 'leaseBytes'] as const;
+export type ResolvedMemoryOptions = ResolvedOptions & Required<MemoryBackendOptions>;
+
+/**
+ * Plain data that `postMessage` carries to another thread, where `InMemoryChannel.attach` turns it
+ * back into a handle on the same channel. The dead-letter channel travels inside it.
+ */
+export interface InMemoryChannelDescriptor {
+  readonly type: 'plexspaces-channel/memory';
+  readonly version: 1;
+  readonly options: ResolvedMemoryOptions;
+  readonly control: SharedArrayBuffer;
+  readonly leases: SharedArrayBuffer;
+  readonly queue: RingDescriptor;
+  readonly subscribers: readonly RingDescriptor[];
+  readonly deadLetter: InMemoryChannelDescriptor | undefined;
+}
+
+/** Options that shape the shared buffers: every handle of a channel must agree on them. */
+const STRUCTURAL_KEYS = ['capacity', 'capacityBytes', 'maxSubscribers', 'subscriberCapacityBytes', 'leaseBytes'] as const;
+
+export class SharedChannel {
+  readonly name: string;
+  readonly control: ControlBlock;
+  readonly leases: LeaseLog;
+  readonly queue: Ring;
+  readonly subscriberRings: readonly Ring[];
+  deadLetter: SharedChannel | undefined;
+
+  private constructor(readonly descriptor: InMemoryChannelDescriptor) {
+    const o = descriptor.options;
+    this.name = o.name;
+    this.control = new ControlBlock(descriptor.control, o.maxSubscribers);
+    this.leases = new LeaseLog(descriptor.leases, this.control);
+    this.queue = attachRing(descriptor.queue);
+    this.subscriberRings = descriptor.subscribers.map((d) => attachRing(d));
+  }
+
+  get options(): ResolvedMemoryOptions {
+    return this.descriptor.options;
+  }
+
+  get closed(): boolean {
+    return this.control.closed;
+  }
+
+  static create(options: ResolvedMemoryOptions, deadLetter: SharedChannel | undefined): SharedChannel {
+    const control = ControlBlock.create(options.maxSubscribers);
+    const queue = createRing('mpmc', { capacityBytes: options.capacityBytes });
+    const subscribers = Array.from({ length: options.maxSubscribers }, () =>
+      createRing('mpmc', { capacityBytes: options.subscriberCapacityBytes }).describe(),
+    );
+    const shared = new SharedChannel({
+      type: 'plexspaces-channel/memory',
+      version: 1,
+      options,
+      control: control.buffer,
+      leases: new SharedArrayBuffer(options.leaseBytes),
+      queue: queue.describe(),
+      subscribers,
+      deadLetter: deadLetter?.descriptor,
+    });
+    shared.deadLetter = deadLetter;
+    return shared;
+  }
+
+  /** This thread's SharedChannel for a descriptor (one per channel per thread). */
+  static fromDescriptor(descriptor: InMemoryChannelDescriptor): SharedChannel {
+    checkDescriptor(descriptor);
+    const known = registry.get(descriptor.options.name);
+    if (known && known.descriptor.control === descriptor.control) return known;
+    const shared = new SharedChannel(descriptor);
+    if (descriptor.deadLetter) shared.deadLetter = SharedChannel.fromDescriptor(descriptor.deadLetter);
+    // A name already used by another live channel in this thread keeps pointing at that one.
+    if (!known || known.closed) registry.set(shared.name, shared);
+    return shared;
+  }
+
+  /** The live channel of that name in this thread, if any. */
+  static named(name: string): SharedChannel | undefined {
+    const shared = registry.get(name);
+    if (shared && shared.closed) {
+      registry.delete(name);
+      return undefined;
+    }
+    return shared;
+  }
+
+  static register(shared: SharedChannel): void {
+    registry.set(shared.name, shared);
+  }
+
+  forget(): void {
+    if (registry.get(this.name) === this) registry.delete(this.name);
+  }
+
+  /** Rejects options that would disagree with the buffers this channel already has. */
+  checkSameShape(given: Partial<ResolvedMemoryOptions>): void {
+    for (const key of STRUCTURAL_KEYS) {
+      const value = given[key];
+      if (value !== undefined && value !== this.options[key]) {
+        throw new InvalidConfigurationError(
+          `channel '${this.name}' already exists in this thread with ${key} ${this.options[key]}, not ${value}; omit ${key} to open another handle on it, or use another name`,
+          { channel: this.name },
+        );
+      }
+    }
+  }
+}
+
+const registry = new Map<string, SharedChannel>();
+
+/** A name for a channel opened without one. */
+export function uniqueChannelName(): string {
+  return `memory-${randomToken(12).toLowerCase()}`;
+}
+
+function checkDescriptor(d: InMemoryChannelDescriptor): void {
+  const ok =
+    d !== null &&
+    typeof d === 'object' &&
+    d.type === 'plexspaces-channel/memory' &&
+    d.version === 1 &&
+    d.control instanceof SharedArrayBuffer &&
+    d.leases instanceof SharedArrayBuffer &&
+    new Int32Array(d.control)[0] === CONTROL_MAGIC &&
+    Array.isArray(d.subscribers);
+  if (!ok) {
+    throw new InvalidConfigurationError(
+      'InMemoryChannel.attach needs the object returned by channel.describe() (sent with postMessage), not anything else',
+    );
+  }
+}
+
+/** Checks the backend's own options and fills in their defaults. */
+export function resolveBackendOptions(given: MemoryBackendOptions, capacityBytes: number): Required<MemoryBackendOptions> {
+  const out = {
+    maxSubscribers: given.maxSubscribers ?? 16,
+    subscriberCapacityBytes: given.subscriberCapacityBytes ?? 64 * 1024,
+    leaseBytes: given.leaseBytes ?? Math.max(capacityBytes, 64 * 1024),
+  };
+  if (!Number.isInteger(out.maxSubscribers) || out.maxSubscribers < 0 || out.maxSubscribers > 1024) {
+    throw new InvalidConfigurationError(`option maxSubscribers is ${String(out.maxSubscribers)}; use a whole number from 0 to 1024`);
+  }
+  for (const key of ['subscriberCapacityBytes', 'leaseBytes'] as const) {
+    const v = out[key];
+    if (!Number.isInteger(v) || v < 256 || v > 1 << 30 || (v & (v - 1)) !== 0) {
+      throw new InvalidConfigurationError(`option ${key} is ${String(v)}; use a power of two from 256 to 2^30, e.g. 65536`);
+    }
+  }
+  return out;
+}
