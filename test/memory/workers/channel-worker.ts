@@ -1,0 +1,97 @@
+// A worker thread that attaches to an in-memory channel from its descriptor and runs one task,
+// using the synchronous calls a worker may use. Reports back with postMessage.
+import { parentPort, workerData } from 'node:worker_threads';
+import { InMemoryChannel, type InMemoryChannelDescriptor } from '../../../src/backends/memory/index.js';
+
+interface Task {
+  task: 'produce' | 'consume' | 'hold' | 'exhaust' | 'subscribe' | 'respond' | 'wait-closed';
+  descriptor: InMemoryChannelDescriptor;
+  count?: number;
+  base?: number;
+  group?: string;
+}
+
+const { task, descriptor, count = 0, base = 0, group } = workerData as Task;
+const channel = InMemoryChannel.attach(descriptor);
+const post = (message: unknown) => parentPort!.postMessage(message);
+const codeOf = (err: unknown) => (err as { code?: string }).code ?? String(err);
+
+switch (task) {
+  case 'produce': {
+    for (let i = 0; i < count; i++) {
+      const data = new Uint8Array(4);
+      new DataView(data.buffer).setUint32(0, base + i);
+      channel.sendSync(data, { key: `w${base}` });
+    }
+    post({ done: count });
+    break;
+  }
+  case 'consume': {
+    // Until the channel closes and is drained: what a consumer worker does.
+    const seen: number[] = [];
+    try {
+      for (;;) {
+        const data = channel.receiveSync({ timeoutMs: 10_000 });
+        seen.push(new DataView(data.buffer, data.byteOffset).getUint32(0));
+      }
+    } catch (err) {
+      post({ seen, ended: codeOf(err) });
+    }
+    break;
+  }
+  case 'hold': {
+    // Takes deliveries and never settles them; the test terminates this thread.
+    const ids = [];
+    for (let i = 0; i < count; i++) ids.push(channel.receiveDeliverySync({ timeoutMs: 5000 }).id);
+    post({ holding: ids });
+    break;
+  }
+  case 'exhaust': {
+    // Nacks until the message is dead-lettered (through the descriptor's dead-letter channel).
+    let delivery = channel.receiveDeliverySync({ timeoutMs: 5000 });
+    const counts = [delivery.deliveryCount];
+    for (;;) {
+      await delivery.nack();
+      try {
+        delivery = channel.receiveDeliverySync({ timeoutMs: 200 });
+        counts.push(delivery.deliveryCount);
+      } catch {
+        break;
+      }
+    }
+    post({ counts });
+    break;
+  }
+  case 'subscribe': {
+    const subscription = await channel.subscribe({ group });
+    post({ ready: true });
+    const got: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const d = await subscription.next({ timeoutMs: 5000 });
+      got.push(d.data[0]!);
+      await d.ack();
+    }
+    await subscription.unsubscribe();
+    post({ got });
+    break;
+  }
+  case 'respond': {
+    for (let i = 0; i < count; i++) {
+      const request = channel.receiveDeliverySync({ timeoutMs: 5000 });
+      await request.ack();
+      await channel.reply(request, new Uint8Array([request.data[0]! + 100]));
+    }
+    post({ answered: count });
+    break;
+  }
+  case 'wait-closed': {
+    post({ waiting: true });
+    try {
+      channel.receiveSync();
+      post({ ended: 'received' });
+    } catch (err) {
+      post({ ended: codeOf(err) });
+    }
+    break;
+  }
+}
