@@ -3,6 +3,7 @@
 // A backend joins the suite by writing one small factory file (see memory.test.ts) that fills in
 // BackendUnderTest. Cases read `capabilities` (never the backend's name) to decide what applies;
 // a case that does not apply is registered as a counted skip with its reason, never left out.
+import { setMaxListeners } from 'node:events';
 import type { Test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Capabilities, Channel, ChannelOptions, Delivery } from '../../src/channel.js';
@@ -173,6 +174,9 @@ export async function consumeTogether(
 ): Promise<string[][]> {
   const got: string[][] = Array.from({ length: consumers }, () => []);
   const stop = new AbortController();
+  // Every consumer's wait listens on this one signal: that many listeners are expected. A backend
+  // that leaked one per receive would pass thousands and still trip Node's warning.
+  setMaxListeners(2 * consumers + 10, stop.signal);
   let count = 0;
   const loop = async (i: number) => {
     while (!stop.signal.aborted) {
