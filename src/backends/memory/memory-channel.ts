@@ -280,8 +280,25 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
     return this.pollFrom(QUEUE) ?? this.waitFrom(QUEUE, options);
   }
 
+  /** Like every receive: once the channel is closed and drained, ChannelClosed (not undefined). */
   protected async pollDelivery(): Promise<Delivery | undefined> {
-    return this.pollFrom(QUEUE);
+    const delivery = this.pollFrom(QUEUE);
+    if (delivery === undefined && this.shared.queue.closed) throw this.drainedError();
+    return delivery;
+  }
+
+  /** Waits for the first, then takes what is there now (without ever failing after the first). */
+  override async receiveBatch(max: number, options?: ReceiveOptions): Promise<Delivery[]> {
+    if (!Number.isInteger(max) || max < 1) {
+      throw new InvalidConfigurationError(`receiveBatch max is ${max}; use a whole number >= 1`, { channel: this.name });
+    }
+    const batch: Delivery[] = [await this.receiveDelivery(options)];
+    while (batch.length < max) {
+      const next = this.pollFrom(QUEUE);
+      if (!next) break;
+      batch.push(next);
+    }
+    return batch;
   }
 
   /** Worker threads only: the next message's bytes, acknowledged on hand-over. */
@@ -356,9 +373,7 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
 
   /** How long the next park may last; throws Timeout or ChannelClosed when waiting is over. */
   private waitSlice(end: number, timeoutMs: number | undefined): number {
-    if (this.shared.queue.closed) {
-      throw new ChannelClosedError('the channel is closed and everything sent before has been received; open a new one', { channel: this.name });
-    }
+    if (this.shared.queue.closed) throw this.drainedError();
     const left = end - performance.now();
     if (left <= 0) {
       const ms = timeoutMs ?? this.options.receiveTimeoutMs;
@@ -366,6 +381,10 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
     }
     const cap = this.shared.leases.live() > 0 ? LEASE_CHECK_SLICE_MS : IDLE_SLICE_MS;
     return Math.max(1, Math.min(left, cap));
+  }
+
+  private drainedError(): ChannelClosedError {
+    return new ChannelClosedError('the channel is closed and everything sent before has been received; open a new one', { channel: this.name });
   }
 
   /** A record just taken from a ring becomes a delivery (leased), or is dropped as expired. */
