@@ -3,9 +3,20 @@
 // consumer with explicit ack), which the NATS backend needs for persistence.
 import { AckPolicy, connect, StorageType, type NatsConnection } from 'nats';
 import * as assert from 'uvu/assert';
-import { serviceSuite, serviceUrls, uniqueName, within } from '../support/services.js';
+import {
+  killService,
+  managedByScript,
+  restartService,
+  serviceSuite,
+  serviceUrls,
+  startService,
+  uniqueName,
+  within,
+} from '../support/services.js';
 
 const test = await serviceSuite('nats smoke', 'nats');
+// Restarting the server is only possible (and only proves something) when scripts/services runs it.
+const managed = await managedByScript('nats');
 
 function connectNats(): Promise<NatsConnection> {
   return within(5000, 'connect', connect({ servers: serviceUrls.nats, timeout: 3000, maxReconnectAttempts: 0 }));
@@ -58,6 +69,57 @@ test('JetStream: add a stream, publish, consume one with a durable consumer and 
   } finally {
     await jsm.streams.delete(stream).catch(() => false);
     await nc.close();
+  }
+});
+
+// Last in the file: it takes the server away for a moment.
+const durable = managed ? test : test.skip;
+if (!managed) console.log('  ⚠ nats was not started by scripts/services: the restart test is skipped');
+durable('JetStream keeps acknowledged messages across a crash (SIGKILL) and a graceful restart', async () => {
+  const stream = uniqueName('DURABLE').replaceAll('-', '_');
+  const subject = `smoke.durable.${stream}`;
+  const encode = (text: string) => new TextEncoder().encode(text);
+  const publishOne = async (text: string) => {
+    const nc = await connectNats();
+    try {
+      const jsm = await within(5000, 'jetstreamManager', nc.jetstreamManager());
+      await within(5000, 'add stream', jsm.streams.add({ name: stream, subjects: [subject], storage: StorageType.File }));
+      return await within(5000, 'publish', nc.jetstream().publish(subject, encode(text)));
+    } finally {
+      await nc.close();
+    }
+  };
+  const storedMessages = async () => {
+    const nc = await connectNats();
+    try {
+      const jsm = await within(5000, 'jetstreamManager', nc.jetstreamManager());
+      const info = await within(5000, 'stream info', jsm.streams.info(stream));
+      const texts: string[] = [];
+      for (let seq = 1; seq <= info.state.last_seq; seq++) {
+        const m = await within(5000, `get message ${seq}`, jsm.streams.getMessage(stream, { seq }));
+        texts.push(new TextDecoder().decode(m.data));
+      }
+      return texts;
+    } finally {
+      await nc.close();
+    }
+  };
+  try {
+    assert.is((await publishOne('before the crash')).seq, 1);
+    await killService('nats');
+    await startService('nats');
+    assert.equal(await storedMessages(), ['before the crash']);
+
+    assert.is((await publishOne('before the restart')).seq, 2);
+    await restartService('nats');
+    assert.equal(await storedMessages(), ['before the crash', 'before the restart']);
+  } finally {
+    const nc = await connectNats().catch(() => undefined);
+    if (nc) {
+      const jsm = await nc.jetstreamManager().catch(() => undefined);
+      await jsm?.streams.delete(stream).catch(() => false);
+      await nc.close();
+    }
   }
 });
 

@@ -2,9 +2,20 @@
 // real ioredis client, and Streams work on it — the data structure the Redis backend is built on.
 import { Redis } from 'ioredis';
 import * as assert from 'uvu/assert';
-import { serviceSuite, serviceUrls, uniqueName, within } from '../support/services.js';
+import {
+  killService,
+  managedByScript,
+  restartService,
+  serviceSuite,
+  serviceUrls,
+  startService,
+  uniqueName,
+  within,
+} from '../support/services.js';
 
 const test = await serviceSuite('redis smoke', 'redis');
+// Restarting the server is only possible (and only proves something) when scripts/services runs it.
+const managed = await managedByScript('redis');
 
 /** A client that fails fast instead of retrying forever when the server is missing. */
 function connectRedis(): Redis {
@@ -61,6 +72,37 @@ test('the server is Redis 7 or newer with append-only persistence on', async () 
     const [, appendonly] = (await within(5000, 'CONFIG GET', redis.config('GET', 'appendonly'))) as string[];
     assert.is(appendonly, 'yes', 'appendonly must be on so a restarted server keeps what it acknowledged');
   } finally {
+    redis.disconnect();
+  }
+});
+
+// Last in the file: it takes the server away for a moment.
+const durable = managed ? test : test.skip;
+if (!managed) console.log('  ⚠ redis was not started by scripts/services: the restart test is skipped');
+durable('acknowledged entries survive a crash (SIGKILL) and a graceful restart', async () => {
+  const key = uniqueName('smoke:redis:durable');
+  let redis = connectRedis();
+  try {
+    const first = await within(5000, 'XADD before the crash', redis.xadd(key, '*', 'n', '1'));
+    redis.disconnect();
+    await killService('redis');
+    await startService('redis');
+
+    redis = connectRedis();
+    const afterCrash = await within(5000, 'XRANGE after the crash', redis.xrange(key, '-', '+'));
+    assert.equal(afterCrash, [[first, ['n', '1']]], 'the entry acknowledged before SIGKILL is still there');
+    const second = await within(5000, 'XADD before the restart', redis.xadd(key, '*', 'n', '2'));
+    redis.disconnect();
+    await restartService('redis');
+
+    redis = connectRedis();
+    const afterRestart = await within(5000, 'XRANGE after the restart', redis.xrange(key, '-', '+'));
+    assert.equal(afterRestart, [
+      [first, ['n', '1']],
+      [second, ['n', '2']],
+    ]);
+  } finally {
+    await redis.del(key).catch(() => 0);
     redis.disconnect();
   }
 });

@@ -5,7 +5,9 @@
 //   that names the service and the command that starts it. CI must never pass by skipping.
 // - It does not, outside CI: every test of the suite is counted as skipped, and one line says
 //   which service was missing and how to start it.
+import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 
 export type ServiceName = 'redis' | 'kafka' | 'nats';
@@ -101,3 +103,48 @@ export async function within<T>(ms: number, what: string, work: Promise<T>): Pro
 export function uniqueName(prefix: string): string {
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
+
+const servicesScript = fileURLToPath(new URL('../../scripts/services', import.meta.url));
+
+/**
+ * Runs `scripts/services ARGS...` and resolves with its output; rejects with its one-line error
+ * (and exit code) when it fails, or after timeoutMs. Kafka can take a minute to come back on a
+ * busy 2-core machine, hence the generous default.
+ */
+export function runServicesScript(args: string[], timeoutMs = 180_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('bash', [servicesScript, ...args], { timeout: timeoutMs }, (error, stdout, stderr) => {
+      if (error) {
+        const why = stderr.trim() || error.message;
+        reject(new Error(`scripts/services ${args.join(' ')} failed (exit ${error.code ?? error.signal}): ${why}`));
+      } else {
+        resolve(stdout);
+      }
+    });
+  });
+}
+
+/**
+ * True when this checkout's scripts/services started the service and it answers, so a test may
+ * restart or kill it. False for a server started some other way (Docker, a remote REDIS_URL):
+ * tests that need to restart the broker skip themselves there.
+ */
+export async function managedByScript(service: ServiceName): Promise<boolean> {
+  const standardPort: Record<ServiceName, number> = { redis: 6379, kafka: 9092, nats: 4222 };
+  const { host, port } = hostPort(service);
+  // The URL the tests use must lead to the server the script runs, or a restart proves nothing.
+  if (!['localhost', '127.0.0.1', '[::1]'].includes(host) || port !== standardPort[service]) return false;
+  try {
+    await runServicesScript(['status', service], 30_000);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Graceful stop and start; the server keeps its data. */
+export const restartService = (service: ServiceName) => runServicesScript(['restart', service]);
+/** SIGKILL, as a crash would; bring it back with startService. */
+export const killService = (service: ServiceName) => runServicesScript(['kill', service]);
+export const startService = (service: ServiceName) => runServicesScript(['start', service]);
+export const stopService = (service: ServiceName) => runServicesScript(['stop', service]);
