@@ -6,6 +6,7 @@ import {
   encodeEnvelope,
   encodeEnvelopeInto,
   envelopeSize,
+  payloadOffset,
   readDeliveryCount,
   writeDeliveryCount,
   type EnvelopeFields,
@@ -112,6 +113,9 @@ test('property: any fields round-trip exactly', () => {
         assert.is(m.key, f.key);
         assert.is(m.correlationId, f.correlationId);
         assert.is(m.replyTo, f.replyTo);
+        // The bytes-only receive path finds the payload without decoding the fields.
+        const record = encodeEnvelope(fields);
+        assert.is(payloadOffset(record), record.byteLength - f.data.byteLength);
       },
     ),
     { numRuns: 500 },

@@ -118,7 +118,7 @@ export function encodeEnvelopeInto(m: EnvelopeFields, target: Uint8Array, offset
   target[offset + 3] = m.id.length >>> 8;
   writeU32(target, offset + OFFSET_DELIVERY_COUNT, m.deliveryCount);
   float64[0] = m.timestamp;
-  target.set(float64Bytes, offset + OFFSET_TIMESTAMP);
+  for (let i = 0; i < 8; i++) target[offset + OFFSET_TIMESTAMP + i] = float64Bytes[i]!;
   let at = offset + FIXED_BYTES;
   const id = m.id;
   for (let i = 0; i < id.length; i++) target[at++] = id.charCodeAt(i);
@@ -200,6 +200,34 @@ export function decodeEnvelope(record: Uint8Array, channel: string): Message {
   };
 }
 
+/**
+ * Where the payload starts, found by skipping the optional fields without decoding them (the
+ * receive path that hands out only the bytes). -1 when the record is not a valid envelope.
+ */
+export function payloadOffset(record: Uint8Array): number {
+  const end = record.byteLength;
+  if (end < FIXED_BYTES || record[0] !== ENVELOPE_TAG) return -1;
+  const flags = record[1]!;
+  let at = FIXED_BYTES + (record[2]! | (record[3]! << 8));
+  let strings = ((flags & FLAG_KEY) !== 0 ? 1 : 0) + ((flags & FLAG_CORRELATION) !== 0 ? 1 : 0) + ((flags & FLAG_REPLY_TO) !== 0 ? 1 : 0);
+  for (; strings > 0; strings--) {
+    if (at + 4 > end) return -1;
+    at += 4 + readU32(record, at);
+  }
+  if (flags & FLAG_HEADERS) {
+    if (at + 4 > end) return -1;
+    let pairs = readU32(record, at);
+    at += 4;
+    for (; pairs > 0; pairs--) {
+      if (at + 8 > end) return -1;
+      at += 4 + readU32(record, at);
+      if (at + 4 > end) return -1;
+      at += 4 + readU32(record, at);
+    }
+  }
+  return at <= end ? at : -1;
+}
+
 export function readDeliveryCount(record: Uint8Array): number {
   return readU32(record, OFFSET_DELIVERY_COUNT);
 }
@@ -252,9 +280,7 @@ function readString(bytes: Uint8Array, start: number, end: number, channel: stri
 }
 
 function latin1(bytes: Uint8Array, start: number, end: number): string {
-  let s = '';
-  for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]!);
-  return s;
+  return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
 }
 
 function writeU32(target: Uint8Array, at: number, value: number): void {

@@ -19,13 +19,24 @@ import type {
 } from '../../channel.js';
 import { BaseChannel } from '../../base-channel.js';
 import { abortedError } from '../../deadline.js';
-import type { SettleableDelivery } from '../../delivery.js';
+import { SettleableDelivery } from '../../delivery.js';
 import { ChannelClosedError, InvalidConfigurationError, SerializationError, TimeoutError } from '../../errors.js';
 import { newMessageId } from '../../ids.js';
 import { nowMs } from '../../metrics/channel-metrics.js';
 import { Backpressure, type OfferTarget } from './backpressure.js';
 import { SLOT_GROUP } from './control-block.js';
-import { checkEnvelopeFields, decodeEnvelope, encodeEnvelope, encodeEnvelopeInto, envelopeSize, readDeliveryCount, writeDeliveryCount, type EnvelopeFields } from './envelope.js';
+import {
+  checkEnvelopeFields,
+  decodeEnvelope,
+  encodeEnvelope,
+  encodeEnvelopeInto,
+  envelopeSize,
+  payloadOffset,
+  readDeliveryCount,
+  readTimestamp,
+  writeDeliveryCount,
+  type EnvelopeFields,
+} from './envelope.js';
 import { LEASE_HELD, type LeaseRef } from './lease-log.js';
 import { memoryCapabilities } from './memory-capabilities.js';
 import { channelErrorFromRing, isRingError } from './ring-errors.js';
@@ -280,6 +291,54 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
     return this.pollFrom(QUEUE) ?? this.waitFrom(QUEUE, options);
   }
 
+  /** The original's receive: the bytes only, acknowledged on hand-over — so no Delivery, no lease. */
+  override async receive(options?: ReceiveOptions): Promise<Uint8Array> {
+    const data = this.takeData();
+    if (data) return data;
+    const delivery = await this.waitFrom(QUEUE, options ?? {});
+    await delivery.ack();
+    return delivery.data;
+  }
+
+  override async tryReceive(): Promise<Uint8Array | undefined> {
+    const data = this.takeData();
+    if (data === undefined && this.shared.queue.closed) throw this.drainedError();
+    return data;
+  }
+
+  /** The next payload from the queue if one is there now, settled as acked at once. */
+  private takeData(): Uint8Array | undefined {
+    const ring = this.shared.queue;
+    for (;;) {
+      if (this.shared.leases.live() > 0) {
+        const due = this.takeDueLease(QUEUE);
+        if (due === null) continue;
+        if (due) {
+          void due.ack(); // settles synchronously underneath (a lease release)
+          return due.data;
+        }
+      }
+      let record: Uint8Array | undefined;
+      try {
+        record = ring.tryReceive();
+      } catch (err) {
+        throw channelErrorFromRing(err, this.name, 'receive');
+      }
+      if (record === undefined) return undefined;
+      this.shared.control.taken();
+      const sentAt = readTimestamp(record);
+      if (nowMs() - sentAt > this.options.messageTtlMs) {
+        this.metrics.count('expired');
+        continue;
+      }
+      const at = payloadOffset(record);
+      if (at < 0) throw new SerializationError('a received record is not a valid envelope; something other than this library wrote to the ring', { channel: this.name });
+      this.metrics.received(sentAt);
+      this.metrics.count('acked');
+      return record.subarray(at);
+    }
+  }
+
   /** Like every receive: once the channel is closed and drained, ChannelClosed (not undefined). */
   protected async pollDelivery(): Promise<Delivery | undefined> {
     const delivery = this.pollFrom(QUEUE);
@@ -406,6 +465,7 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
    */
   private takeDueLease(target: number): SettleableDelivery | null | undefined {
     const leases = this.shared.leases;
+    if (leases.live() === 0) return undefined;
     const now = Date.now();
     if (!(leases.earliestDue() <= now)) return undefined;
     const taken = leases.takeDue(target, now, now + (this.leaseDeliveries ? this.options.ackTimeoutMs : 0));
@@ -437,8 +497,16 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
   }
 
   private handOut(message: Message, record: Uint8Array, target: number, lease: LeaseRef | undefined): SettleableDelivery {
+    const settler = new LeaseSettler(this, record, target, lease);
+    if (this.options.delivery === 'at-most-once') {
+      // At-most-once: the channel forgets a message when it hands it out, so the delivery is not
+      // tracked; ack() is a no-op and nack() can still put it back on request.
+      this.metrics.received(message.timestamp);
+      this.metrics.count('acked');
+      return new SettleableDelivery(message, settler);
+    }
     if (lease) this.leasesById.set(message.id, lease);
-    return this.deliver(message, new LeaseSettler(this, record, target, lease));
+    return this.deliver(message, settler);
   }
 
   // ---- settlement support (see settlement.ts) ------------------------------------------------
