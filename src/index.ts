@@ -9,3 +9,9 @@ export { resolveOptions, DEFAULT_OPTIONS } from './options.js';
 export { BaseChannel } from './base-channel.js';
 export { DEAD_LETTER_HEADERS } from './delivery.js';
 export { newMessageId } from './ids.js';
+export {
+  InMemoryChannel,
+  type InMemoryChannelOptions,
+  type InMemoryChannelDescriptor,
+  type MemoryBackendOptions,
+} from './backends/memory/index.js';
