@@ -23,14 +23,10 @@ import { SettleableDelivery } from '../../delivery.js';
 import { ChannelClosedError, InvalidConfigurationError, SerializationError, TimeoutError } from '../../errors.js';
 import { newMessageId } from '../../ids.js';
 import { nowMs } from '../../metrics/channel-metrics.js';
-import { Backpressure, type OfferTarget } from './backpressure.js';
-import { SLOT_GROUP } from './control-block.js';
+import { Backpressure } from './backpressure.js';
 import {
   checkEnvelopeFields,
   decodeEnvelope,
-  encodeEnvelope,
-  encodeEnvelopeInto,
-  envelopeSize,
   payloadOffset,
   readDeliveryCount,
   readTimestamp,
@@ -38,7 +34,8 @@ import {
   type EnvelopeFields,
 } from './envelope.js';
 import { LEASE_HELD, type LeaseRef } from './lease-log.js';
-import { memoryCapabilities } from './memory-capabilities.js';
+import { BARE_ENVELOPE_BYTES, memoryCapabilities } from './memory-capabilities.js';
+import { SendPath } from './send-path.js';
 import { channelErrorFromRing, isRingError } from './ring-errors.js';
 import { LeaseSettler, type SettlementHost } from './settlement.js';
 import {
@@ -69,7 +66,7 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
   readonly backpressure: Backpressure;
   /** Leases of this handle's unsettled deliveries, so close() can hand them back. */
   readonly leasesById = new Map<string, LeaseRef>();
-  private readonly queueTarget: OfferTarget;
+  private readonly sendPath: SendPath;
   private readonly leaseDeliveries: boolean;
   private deadLetterChannel: InMemoryChannel | undefined;
   private handleClosed = false;
@@ -101,7 +98,7 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
     }
     this.capabilities = memoryCapabilities(this.shared.queue.maxMessageBytes, this.shared.options.leaseBytes);
     this.backpressure = new Backpressure(this.shared.control, name, this.shared.options.capacity, o.backpressure, this.metrics);
-    this.queueTarget = { ring: this.shared.queue, counted: true, label: 'the queue' };
+    this.sendPath = new SendPath(this.shared, this.backpressure, this.metrics, name, o.sendTimeoutMs, this.capabilities.maxMessageBytes + BARE_ENVELOPE_BYTES);
     this.leaseDeliveries = o.delivery !== 'at-most-once' && o.ackTimeoutMs > 0;
   }
 
@@ -128,8 +125,8 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
 
   async send(data: Uint8Array, options?: SendOptions): Promise<string> {
     const fields = this.outgoing(data, options);
-    if (this.trySendFast(fields)) return fields.id;
-    await this.offerEverywhere(this.encodeChecked(fields), options);
+    if (this.sendPath.trySendFast(fields)) return fields.id;
+    await this.sendPath.offerEverywhere(this.sendPath.encode(fields), options);
     return fields.id;
   }
 
@@ -140,7 +137,7 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
    */
   async publish(data: Uint8Array, options?: SendOptions): Promise<number> {
     const fields = this.outgoing(data, options);
-    return this.offerEverywhere(this.encodeChecked(fields), options);
+    return this.sendPath.offerEverywhere(this.sendPath.encode(fields), options);
   }
 
   /** One capacity check and one ring publish for the whole batch when nobody subscribes. */
@@ -148,48 +145,16 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
     if (!Array.isArray(messages)) {
       throw new SerializationError('sendBatch takes an array of Uint8Array or { data, headers?, key? } objects', { channel: this.name });
     }
+    // Every message is checked before any is sent: bad input leaves nothing half-sent.
     const batch = messages.map((m) => (m instanceof Uint8Array ? this.outgoing(m, undefined) : this.outgoing(m?.data, m)));
-    const sizes = batch.map((f) => this.checkedSize(f));
-    const ids = batch.map((f) => f.id);
-    const buffer = new Uint8Array(sizes.reduce((a, b) => a + b, 0));
-    const records: Uint8Array[] = new Array(batch.length);
-    for (let i = 0, at = 0; i < batch.length; i++) {
-      const end = encodeEnvelopeInto(batch[i]!, buffer, at);
-      records[i] = buffer.subarray(at, end);
-      at = end;
-    }
-    let done = 0;
-    const { control, queue } = this.shared;
-    if (control.slotsInUse() === 0 && !control.closed) {
-      const room = control.reserveUpTo(this.shared.options.capacity, records.length);
-      try {
-        done = room === records.length ? queue.trySendBatch(records) : queue.trySendBatch(records.slice(0, room));
-      } catch (err) {
-        control.unreserve(room);
-        throw channelErrorFromRing(err, this.name, 'send');
-      }
-      if (done < room) control.unreserve(room - done);
-      this.metrics.count('sent', done);
-    }
-    for (let i = done; i < records.length; i++) await this.offerEverywhere(records[i]!, options);
-    return ids;
+    return this.sendPath.sendBatch(batch, options);
   }
 
   /** Worker threads only: sends, blocking this thread while the channel is full (`block` mode). */
   sendSync(data: Uint8Array, options?: SendOptions): string {
     this.checkNotMainThread('sendSync', 'send');
     const fields = this.outgoing(data, options);
-    if (this.trySendFast(fields)) return fields.id;
-    const record = this.encodeChecked(fields);
-    const timeoutMs = options?.timeoutMs ?? this.options.sendTimeoutMs;
-    const until = performance.now() + timeoutMs;
-    for (const target of this.targets()) {
-      while (this.backpressure.tryOffer(target, record) === 'full') {
-        if (performance.now() >= until) throw this.backpressure.fullAfterTimeout(timeoutMs, target.label);
-        this.backpressure.parkSync(until);
-      }
-    }
-    this.metrics.count('sent');
+    if (!this.sendPath.trySendFast(fields)) this.sendPath.offerEverywhereSync(this.sendPath.encode(fields), options);
     return fields.id;
   }
 
@@ -208,81 +173,6 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
       correlationId: options.correlationId,
       replyTo: options.replyTo,
     };
-  }
-
-  private checkedSize(fields: EnvelopeFields): number {
-    const size = envelopeSize(fields);
-    const max = this.capabilities.maxMessageBytes + 42;
-    if (size > max) {
-      throw new SerializationError(
-        `this message needs ${size} bytes with its headers and keys; the limit is ${max}; shrink the headers or raise capacityBytes`,
-        { channel: this.name },
-      );
-    }
-    return size;
-  }
-
-  private encodeChecked(fields: EnvelopeFields): Uint8Array {
-    this.checkedSize(fields);
-    return encodeEnvelope(fields);
-  }
-
-  /** The common case — queue has room, nobody subscribes: encode straight into the ring. */
-  private trySendFast(fields: EnvelopeFields): boolean {
-    const { control, queue } = this.shared;
-    if (control.slotsInUse() !== 0) return false;
-    const size = this.checkedSize(fields);
-    if (!control.tryReserve(this.shared.options.capacity)) return false;
-    let view: Uint8Array | undefined;
-    try {
-      view = queue.reserve(size);
-    } catch (err) {
-      control.unreserve();
-      throw channelErrorFromRing(err, this.name, 'send');
-    }
-    if (view === undefined) {
-      control.unreserve();
-      return false;
-    }
-    encodeEnvelopeInto(fields, view, 0);
-    queue.commit();
-    this.metrics.count('sent');
-    return true;
-  }
-
-  /** The queue, then each subscriber group; returns the groups reached. */
-  private async offerEverywhere(record: Uint8Array, options: Pick<SendOptions, 'timeoutMs' | 'signal'> | undefined): Promise<number> {
-    const timeoutMs = options?.timeoutMs ?? this.options.sendTimeoutMs;
-    const signal = options?.signal;
-    const until = performance.now() + timeoutMs;
-    let groups = 0;
-    for (const target of this.targets()) {
-      for (;;) {
-        let result;
-        try {
-          result = this.backpressure.tryOffer(target, record);
-        } catch (err) {
-          throw channelErrorFromRing(err, this.name, 'send');
-        }
-        if (result === 'sent' && target !== this.queueTarget) groups++;
-        if (result !== 'full') break;
-        if (signal?.aborted) throw abortedError(signal, `waiting for room in ${target.label}`, this.name);
-        if (performance.now() >= until) throw this.backpressure.fullAfterTimeout(timeoutMs, target.label);
-        await this.backpressure.park(until);
-      }
-    }
-    this.metrics.count('sent');
-    return groups;
-  }
-
-  private targets(): OfferTarget[] {
-    const targets = [this.queueTarget];
-    const { control, subscriberRings } = this.shared;
-    if (control.slotsInUse() === 0) return targets;
-    for (let s = 0; s < subscriberRings.length; s++) {
-      if (control.slotState(s) === SLOT_GROUP) targets.push({ ring: subscriberRings[s]!, counted: false, label: `subscriber slot ${s}` });
-    }
-    return targets;
   }
 
   // ---- receiving ----------------------------------------------------------------------------

@@ -1,0 +1,151 @@
+// The sending half of InMemoryChannel: encode the envelope, then put it into the queue and into
+// every subscriber group's ring under the backpressure mode. The common case (room in the queue,
+// nobody subscribed) encodes straight into the ring with no copy in between.
+import type { SendOptions } from '../../channel.js';
+import { abortedError } from '../../deadline.js';
+import { SerializationError } from '../../errors.js';
+import type { ChannelMetrics } from '../../metrics/channel-metrics.js';
+import type { Backpressure, OfferTarget } from './backpressure.js';
+import { SLOT_GROUP } from './control-block.js';
+import { encodeEnvelope, encodeEnvelopeInto, envelopeSize, type EnvelopeFields } from './envelope.js';
+import { channelErrorFromRing } from './ring-errors.js';
+import type { SharedChannel } from './shared-channel.js';
+
+type WaitOptions = Pick<SendOptions, 'timeoutMs' | 'signal'> | undefined;
+
+export class SendPath {
+  private readonly queueTarget: OfferTarget;
+
+  constructor(
+    private readonly shared: SharedChannel,
+    private readonly backpressure: Backpressure,
+    private readonly metrics: ChannelMetrics,
+    private readonly channel: string,
+    private readonly sendTimeoutMs: number,
+    /** Largest envelope (payload plus fields) the rings and the lease log take. */
+    private readonly maxEnvelopeBytes: number,
+  ) {
+    this.queueTarget = { ring: shared.queue, counted: true, label: 'the queue' };
+  }
+
+  checkedSize(fields: EnvelopeFields): number {
+    const size = envelopeSize(fields);
+    if (size > this.maxEnvelopeBytes) {
+      throw new SerializationError(
+        `this message needs ${size} bytes with its id, headers and keys; the limit is ${this.maxEnvelopeBytes}; shrink the headers or raise capacityBytes`,
+        { channel: this.channel },
+      );
+    }
+    return size;
+  }
+
+  /** A record of its own (for the paths that may wait, or go to several rings). */
+  encode(fields: EnvelopeFields): Uint8Array {
+    this.checkedSize(fields);
+    return encodeEnvelope(fields);
+  }
+
+  /** The common case — queue has room, nobody subscribes: encode straight into the ring. */
+  trySendFast(fields: EnvelopeFields): boolean {
+    const { control, queue } = this.shared;
+    if (control.slotsInUse() !== 0) return false;
+    const size = this.checkedSize(fields);
+    if (!control.tryReserve(this.shared.options.capacity)) return false;
+    let view: Uint8Array | undefined;
+    try {
+      view = queue.reserve(size);
+    } catch (err) {
+      control.unreserve();
+      throw channelErrorFromRing(err, this.channel, 'send');
+    }
+    if (view === undefined) {
+      control.unreserve();
+      return false;
+    }
+    encodeEnvelopeInto(fields, view, 0);
+    queue.commit();
+    this.metrics.count('sent');
+    return true;
+  }
+
+  /** The queue, then each subscriber group; resolves to the groups reached. */
+  async offerEverywhere(record: Uint8Array, options: WaitOptions): Promise<number> {
+    const timeoutMs = options?.timeoutMs ?? this.sendTimeoutMs;
+    const signal = options?.signal;
+    const until = performance.now() + timeoutMs;
+    let groups = 0;
+    for (const target of this.targets()) {
+      for (;;) {
+        const result = this.offerOnce(target, record);
+        if (result === 'sent' && target !== this.queueTarget) groups++;
+        if (result !== 'full') break;
+        if (signal?.aborted) throw abortedError(signal, `waiting for room in ${target.label}`, this.channel);
+        if (performance.now() >= until) throw this.backpressure.fullAfterTimeout(timeoutMs, target.label);
+        await this.backpressure.park(until);
+      }
+    }
+    this.metrics.count('sent');
+    return groups;
+  }
+
+  /** The same, parking the calling worker thread instead of awaiting. */
+  offerEverywhereSync(record: Uint8Array, options: WaitOptions): void {
+    const timeoutMs = options?.timeoutMs ?? this.sendTimeoutMs;
+    const until = performance.now() + timeoutMs;
+    for (const target of this.targets()) {
+      while (this.offerOnce(target, record) === 'full') {
+        if (performance.now() >= until) throw this.backpressure.fullAfterTimeout(timeoutMs, target.label);
+        this.backpressure.parkSync(until);
+      }
+    }
+    this.metrics.count('sent');
+  }
+
+  /**
+   * The batch path: one buffer for all envelopes, one capacity reservation and one ring publish
+   * for as much of the batch as fits; the rest goes one by one through the waiting path.
+   */
+  async sendBatch(batch: readonly EnvelopeFields[], options: WaitOptions): Promise<string[]> {
+    const sizes = batch.map((f) => this.checkedSize(f));
+    const buffer = new Uint8Array(sizes.reduce((a, b) => a + b, 0));
+    const records: Uint8Array[] = new Array(batch.length);
+    for (let i = 0, at = 0; i < batch.length; i++) {
+      const end = encodeEnvelopeInto(batch[i]!, buffer, at);
+      records[i] = buffer.subarray(at, end);
+      at = end;
+    }
+    let done = 0;
+    const { control, queue } = this.shared;
+    if (control.slotsInUse() === 0 && !control.closed) {
+      const room = control.reserveUpTo(this.shared.options.capacity, records.length);
+      try {
+        done = queue.trySendBatch(room === records.length ? records : records.slice(0, room));
+      } catch (err) {
+        control.unreserve(room);
+        throw channelErrorFromRing(err, this.channel, 'send');
+      }
+      if (done < room) control.unreserve(room - done);
+      this.metrics.count('sent', done);
+    }
+    for (let i = done; i < records.length; i++) await this.offerEverywhere(records[i]!, options);
+    return batch.map((f) => f.id);
+  }
+
+  private offerOnce(target: OfferTarget, record: Uint8Array) {
+    try {
+      return this.backpressure.tryOffer(target, record);
+    } catch (err) {
+      throw channelErrorFromRing(err, this.channel, 'send');
+    }
+  }
+
+  private targets(): OfferTarget[] {
+    const targets = [this.queueTarget];
+    const { control, subscriberRings } = this.shared;
+    if (control.slotsInUse() === 0) return targets;
+    for (let s = 0; s < subscriberRings.length; s++) {
+      if (control.slotState(s) === SLOT_GROUP) targets.push({ ring: subscriberRings[s]!, counted: false, label: `subscriber slot ${s}` });
+    }
+    return targets;
+  }
+}
