@@ -11,6 +11,8 @@ import { isMainThread } from 'node:worker_threads';
 
 export const CONTROL_MAGIC = 0x4d454d43; // 'MEMC'
 const LINE_WORDS = 32;
+/** How long a spin lock may stay held before its holder is presumed dead (see lock()). */
+const LOCK_TAKEOVER_MS = 2000;
 
 export const W_MAGIC = 0;
 export const W_CLOSED = 1;
@@ -137,8 +139,15 @@ export class ControlBlock {
 
   lock(word: number): void {
     let spins = 0;
+    let since = 0;
     while (Atomics.compareExchange(this.words, word, 0, 1) !== 0) {
-      if (++spins % 1024 === 0 && !isMainThread) Atomics.wait(this.words, word, 1, 1);
+      if (++spins % 1024 !== 0) continue;
+      if (!isMainThread) Atomics.wait(this.words, word, 1, 1);
+      // A worker terminated inside a critical section never unlocks. Sections last microseconds,
+      // so a lock held for seconds has lost its holder: take it over rather than hang forever.
+      const now = performance.now();
+      if (since === 0) since = now;
+      else if (now - since > LOCK_TAKEOVER_MS) return;
     }
   }
 

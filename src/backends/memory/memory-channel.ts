@@ -19,7 +19,7 @@ import type {
 } from '../../channel.js';
 import { BaseChannel } from '../../base-channel.js';
 import { abortedError } from '../../deadline.js';
-import { SettleableDelivery } from '../../delivery.js';
+import { DEAD_LETTER_HEADERS, SettleableDelivery } from '../../delivery.js';
 import { ChannelClosedError, InvalidConfigurationError, SerializationError, TimeoutError } from '../../errors.js';
 import { newMessageId } from '../../ids.js';
 import { nowMs } from '../../metrics/channel-metrics.js';
@@ -252,6 +252,9 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
 
   /** Worker threads only: the next message's bytes, acknowledged on hand-over. */
   receiveSync(options: { timeoutMs?: number } = {}): Uint8Array {
+    this.checkNotMainThread('receiveSync', 'receive');
+    const data = this.takeData();
+    if (data) return data;
     const delivery = this.receiveDeliverySync(options) as SettleableDelivery;
     void delivery.ack(); // the memory ack is synchronous underneath; nothing to wait for
     return delivery.data;
@@ -411,11 +414,11 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
     await dlq.send(message.data, {
       headers: {
         ...message.headers,
-        'x-dead-letter-reason': reason,
-        'x-dead-letter-channel': this.name,
-        'x-delivery-count': String(message.deliveryCount),
-        'x-original-id': message.id,
-        'x-original-timestamp': String(message.timestamp),
+        [DEAD_LETTER_HEADERS.reason]: reason,
+        [DEAD_LETTER_HEADERS.sourceChannel]: this.name,
+        [DEAD_LETTER_HEADERS.deliveryCount]: String(message.deliveryCount),
+        [DEAD_LETTER_HEADERS.originalId]: message.id,
+        [DEAD_LETTER_HEADERS.originalTimestamp]: String(message.timestamp),
       },
       key: message.key,
       correlationId: message.correlationId,
