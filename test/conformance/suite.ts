@@ -18,9 +18,10 @@ import * as pubsub from './cases/pubsub.js';
 import * as requestReply from './cases/request-reply.js';
 import * as stats from './cases/stats.js';
 import * as trio from './cases/trio.js';
+import * as ttl from './cases/ttl.js';
 import * as urls from './cases/urls.js';
 
-const CASE_FILES = [trio, close, payloads, pubsub, concurrency, acks, deadLetter, ordering, groups, backpressure, requestReply, badInput, stats, urls, originalDefects];
+const CASE_FILES = [trio, close, payloads, pubsub, concurrency, acks, deadLetter, ordering, groups, backpressure, requestReply, badInput, ttl, stats, urls, originalDefects];
 
 /**
  * Registers the whole suite for `backend` on `test` (a fresh uvu suite unless given one — broker

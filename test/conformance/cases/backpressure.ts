@@ -102,6 +102,17 @@ export function register(test: Test, backend: BackendUnderTest): void {
     { skip: unless('error') },
   );
 
+  it(
+    'error: a sendBatch that fills the channel part-way fails with ChannelFull and leaves the earlier messages sent',
+    async (h) => {
+      const ch = await h.open({ capacity: 2, backpressure: 'error' });
+      await expectCode(() => ch.sendBatch([bytes('b1'), bytes('b2'), bytes('b3')]), 'ChannelFull', 'a batch of 3 into room for 2');
+      assert.equal(await receiveTexts(ch, 2), ['b1', 'b2']);
+      await expectNothing(ch, 100, 'the refused third message was delivered');
+    },
+    { skip: unless('error') },
+  );
+
   const unsupported = BACKPRESSURE_MODES.filter((m) => !supported.includes(m));
   it(
     `a backpressure mode the backend cannot honour is refused with InvalidConfiguration, not ignored`,

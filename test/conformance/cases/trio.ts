@@ -56,6 +56,13 @@ export function register(test: Test, backend: BackendUnderTest): void {
     assert.is(text(await ch.receive({ timeoutMs: 5000 })), 'after the timeouts');
   });
 
+  it('receive with timeoutMs 0 takes what is there now', async (h) => {
+    const ch = await h.open();
+    await ch.send(bytes('ready'));
+    assert.is(text(await ch.receive({ timeoutMs: 0 })), 'ready');
+    await expectCode(() => ch.receive({ timeoutMs: 0 }), 'Timeout', 'receive({ timeoutMs: 0 }) once it is empty again');
+  });
+
   it('receive waits for a message sent later', async (h) => {
     const ch = await h.open();
     const waiting = watch(ch.receive({ timeoutMs: 5000 }));
