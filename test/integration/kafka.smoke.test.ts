@@ -2,11 +2,11 @@
 // through the real kafkajs client: create a topic, produce one message, consume it back.
 import { Kafka, logLevel, Partitioners, type Consumer } from 'kafkajs';
 import * as assert from 'uvu/assert';
-import { managedByScript, restartService, serviceSuite, serviceUrls, uniqueName, within } from '../support/services.js';
+import { canRestart, restartService, serviceSuite, serviceUrls, uniqueName, within } from '../support/services.js';
 
 const test = await serviceSuite('kafka smoke', 'kafka');
 // Restarting the broker is only possible (and only proves something) when scripts/services runs it.
-const managed = await managedByScript('kafka');
+const managed = await canRestart('kafka');
 
 function kafkaClient(): Kafka {
   return new Kafka({
@@ -93,7 +93,6 @@ test('produce one message to a new topic and consume it back with a new group', 
 
 // Last in the file: it takes the broker away for several seconds.
 const durable = managed ? test : test.skip;
-if (!managed) console.log('  ⚠ kafka was not started by scripts/services: the restart test is skipped');
 durable('a message acknowledged by all replicas survives a graceful broker restart', async () => {
   const topic = uniqueName('smoke.kafka.durable');
   const before = kafkaClient();

@@ -4,8 +4,8 @@
 import { AckPolicy, connect, StorageType, type NatsConnection } from 'nats';
 import * as assert from 'uvu/assert';
 import {
+  canRestart,
   killService,
-  managedByScript,
   restartService,
   serviceSuite,
   serviceUrls,
@@ -16,7 +16,7 @@ import {
 
 const test = await serviceSuite('nats smoke', 'nats');
 // Restarting the server is only possible (and only proves something) when scripts/services runs it.
-const managed = await managedByScript('nats');
+const managed = await canRestart('nats');
 
 function connectNats(): Promise<NatsConnection> {
   return within(5000, 'connect', connect({ servers: serviceUrls.nats, timeout: 3000, maxReconnectAttempts: 0 }));
@@ -74,7 +74,6 @@ test('JetStream: add a stream, publish, consume one with a durable consumer and 
 
 // Last in the file: it takes the server away for a moment.
 const durable = managed ? test : test.skip;
-if (!managed) console.log('  ⚠ nats was not started by scripts/services: the restart test is skipped');
 durable('JetStream keeps acknowledged messages across a crash (SIGKILL) and a graceful restart', async () => {
   const stream = uniqueName('DURABLE').replaceAll('-', '_');
   const subject = `smoke.durable.${stream}`;

@@ -3,8 +3,8 @@
 import { Redis } from 'ioredis';
 import * as assert from 'uvu/assert';
 import {
+  canRestart,
   killService,
-  managedByScript,
   restartService,
   serviceSuite,
   serviceUrls,
@@ -15,7 +15,7 @@ import {
 
 const test = await serviceSuite('redis smoke', 'redis');
 // Restarting the server is only possible (and only proves something) when scripts/services runs it.
-const managed = await managedByScript('redis');
+const managed = await canRestart('redis');
 
 /** A client that fails fast instead of retrying forever when the server is missing. */
 function connectRedis(): Redis {
@@ -78,7 +78,6 @@ test('the server is Redis 7 or newer with append-only persistence on', async () 
 
 // Last in the file: it takes the server away for a moment.
 const durable = managed ? test : test.skip;
-if (!managed) console.log('  ⚠ redis was not started by scripts/services: the restart test is skipped');
 durable('acknowledged entries survive a crash (SIGKILL) and a graceful restart', async () => {
   const key = uniqueName('smoke:redis:durable');
   let redis = connectRedis();

@@ -142,6 +142,20 @@ export async function managedByScript(service: ServiceName): Promise<boolean> {
   }
 }
 
+/**
+ * Whether a test may restart or kill the service. In CI always: there the script runs every
+ * service, and a restart test that skipped itself would let CI pass without proving anything
+ * (if the restart cannot be done, the test fails and says why). Elsewhere only when this checkout's
+ * scripts/services runs the server the tests talk to; otherwise one line says why it is skipped.
+ */
+export async function canRestart(service: ServiceName): Promise<boolean> {
+  if (inCI) return true;
+  if (!(await isReachable(service))) return false; // serviceSuite already said how to start it
+  if (await managedByScript(service)) return true;
+  console.log(`  ⚠ ${service} was not started by scripts/services: its restart test is skipped`);
+  return false;
+}
+
 /** Graceful stop and start; the server keeps its data. */
 export const restartService = (service: ServiceName) => runServicesScript(['restart', service]);
 /** SIGKILL, as a crash would; bring it back with startService. */
