@@ -1,31 +1,44 @@
-// `npm run bench [-- <filter> ...] [--quick]`
+// `npm run bench [-- <filter> ...] [--quick] [--passes=N]`
 //
 // Runs every case in bench/cases (peers and ours, in the same process run, one after another so
 // they do not compete for the 2 cores), prints the machine facts, a table of figures with their
 // ratios against the peers and the issues' targets, and as the LAST line one JSON object with
 // every figure, ratio and verdict. Filters keep the cases whose id contains any of them
 // (`npm run bench -- spsc postmessage`); --quick makes every case short (a smoke check: the
-// figures of a quick run mean nothing).
+// figures of a quick run mean nothing). A full run goes over the cases 3 times (--passes=N) and
+// combines the passes (harness/passes.ts).
 import { cpus, loadavg, totalmem } from 'node:os';
 import { ALL_CASES } from './cases/index.js';
-import { judge, renderTable, type CaseRow } from './harness/report.js';
+import { combinePasses } from './harness/passes.js';
+import { renderTable, type CaseRow } from './harness/report.js';
 import { COMPARISONS } from './harness/targets.js';
-import { NotAvailable, type Figure, type RunContext } from './harness/types.js';
+import { NotAvailable, type RunContext } from './harness/types.js';
+
+/** Passes over the cases in a full run (see harness/passes.ts for why more than one). */
+const DEFAULT_PASSES = 3;
 
 interface Args {
   quick: boolean;
+  passes: number;
   filters: string[];
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { quick: false, filters: [] };
+  const args: Args = { quick: false, passes: 0, filters: [] };
   for (const a of argv) {
     if (a === '--quick') args.quick = true;
+    else if (a.startsWith('--passes=')) {
+      args.passes = Number(a.slice('--passes='.length));
+      if (!Number.isInteger(args.passes) || args.passes < 1 || args.passes > 20) {
+        console.error(`bench: --passes takes a whole number from 1 to 20 (got ${a.slice(9)})`);
+        process.exit(2);
+      }
+    }
     else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run bench [-- <filter> ...] [--quick]\n  filters match case ids, e.g. spsc, rtt, postmessage, peer, ring');
+      console.log('usage: npm run bench [-- <filter> ...] [--quick] [--passes=N]\n  filters match case ids, e.g. spsc, rtt, postmessage, peer, ring\n  --quick     short runs, one pass (a smoke check; figures mean nothing)\n  --passes=N  run the selected cases N times over (default 3) and combine');
       process.exit(0);
     } else if (a.startsWith('-')) {
-      console.error(`bench: unknown option ${a} (known: --quick, --help)`);
+      console.error(`bench: unknown option ${a} (known: --quick, --passes=N, --help)`);
       process.exit(2);
     } else args.filters.push(a.toLowerCase());
   }
@@ -70,35 +83,40 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
-  const rows: CaseRow[] = [];
+  const passCount = args.passes || (args.quick ? 1 : DEFAULT_PASSES);
+  const passes: CaseRow[][] = [];
   const started = performance.now();
-  for (const benchCase of selected) {
-    const t0 = performance.now();
-    ctx.log(`${benchCase.id}: ${benchCase.title} …`);
-    try {
-      const figures = await benchCase.run(ctx);
-      rows.push({ caseId: benchCase.id, title: benchCase.title, status: 'ok', figures });
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      const status = error instanceof NotAvailable ? 'not available yet' : 'failed';
-      rows.push({ caseId: benchCase.id, title: benchCase.title, status, reason, figures: [] });
-      if (status === 'failed' && error instanceof Error) ctx.log(error.stack ?? reason);
+  for (let pass = 0; pass < passCount; pass++) {
+    const rows: CaseRow[] = [];
+    for (const benchCase of selected) {
+      if (pass > 0 && benchCase.onePass) continue;
+      const t0 = performance.now();
+      ctx.log(`pass ${pass + 1}/${passCount} ${benchCase.id}: ${benchCase.title} …`);
+      try {
+        const figures = await benchCase.run(ctx);
+        rows.push({ caseId: benchCase.id, title: benchCase.title, status: 'ok', figures });
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        const status = error instanceof NotAvailable ? 'not available yet' : 'failed';
+        rows.push({ caseId: benchCase.id, title: benchCase.title, status, reason, figures: [] });
+        if (status === 'failed' && error instanceof Error) ctx.log(error.stack ?? reason);
+      }
+      ctx.log(`pass ${pass + 1}/${passCount} ${benchCase.id}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
-    ctx.log(`${benchCase.id}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    passes.push(rows);
   }
 
-  const figures = new Map<string, Figure>();
-  for (const row of rows) for (const f of row.figures) figures.set(f.id, f);
-  const verdicts = judge(figures);
+  const { rows, verdicts, perPass } = combinePasses(passes);
   console.log('');
   console.log(renderTable(rows, verdicts));
   const failed = rows.filter((r) => r.status === 'failed').length;
-  console.log(`\n${rows.length} cases in ${((performance.now() - started) / 1000).toFixed(0)} s: ${rows.filter((r) => r.status === 'ok').length} measured, ${rows.filter((r) => r.status === 'not available yet').length} not available yet, ${failed} failed; ratios are ours / peer, measured in this run; load ${loadavg()[0]!.toFixed(2)} at the end.`);
+  console.log(`\n${rows.length} cases in ${((performance.now() - started) / 1000).toFixed(0)} s: ${rows.filter((r) => r.status === 'ok').length} measured, ${rows.filter((r) => r.status === 'not available yet').length} not available yet, ${failed} failed; ${passCount} pass${passCount === 1 ? '' : 'es'}; ratios are ours / peer, the median of the per-pass ratios, all measured in this run; load ${loadavg()[0]!.toFixed(2)} at the end.`);
 
   const json = {
     machine: { ...facts, loadAverage1mAtEnd: Number(loadavg()[0]!.toFixed(2)) },
     quick: args.quick,
-    figures: Object.fromEntries([...figures].map(([id, f]) => [id, { value: f.value, unit: f.unit }])),
+    passes: passCount,
+    figures: Object.fromEntries(rows.flatMap((r) => r.figures).map((f) => [f.id, { value: f.value, unit: f.unit, passes: perPass[f.id] ?? [f.value] }])),
     ratios: Object.fromEntries(verdicts.filter((v) => v.ratio !== undefined).map((v) => [`${v.figure}/${v.peer}`, v.ratio])),
     targets: verdicts.filter((v) => v.target !== undefined).map((v) => ({ figure: v.figure, peer: v.peer, target: v.target, value: v.checked ?? null, met: v.met ?? null, issue: v.issue, missing: v.missing })),
     cases: rows.map((r) => ({ id: r.caseId, status: r.status, reason: r.reason })),

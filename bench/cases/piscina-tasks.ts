@@ -11,7 +11,7 @@ export const piscinaTasks: BenchCase = {
   id: 'peer.piscina',
   title: 'piscina tiny tasks, 2 threads',
   async run(ctx) {
-    const plan = { warmupCount: ctx.size(10_000, 500), count: ctx.size(50_000, 2_000), rounds: ctx.size(3, 1) };
+    const plan = { warmupCount: ctx.size(5_000, 500), count: ctx.size(30_000, 2_000), rounds: ctx.size(2, 1) };
     const message = makeMessage(MESSAGE_BYTES);
     const pool = new Piscina({
       filename: new URL('../workers/piscina-echo-task.mjs', import.meta.url).href,

@@ -29,7 +29,7 @@ export const postMessageRoundTrip: BenchCase = {
   id: 'peer.postmessage.rtt',
   title: 'postMessage round trip, 64 B',
   async run(ctx) {
-    const plan = roundTripPlan(ctx, { warmupSamples: 2_000, maxSamples: 20_000, maxMs: 1_500 });
+    const plan = roundTripPlan(ctx, { warmupSamples: 1_000, maxSamples: 10_000, maxMs: 700 });
     const result = await withThreads(async (threads) => {
       const { port1, port2 } = new MessageChannel();
       const echo = threads.start('postmessage-echo', import.meta.url, 'echoRole', { port: port2 }, [port2]);

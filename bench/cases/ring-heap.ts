@@ -67,6 +67,7 @@ async function measureHeap(messages: number, step: () => number): Promise<HeapRe
 export const ringHeap: BenchCase = {
   id: 'ring.heap',
   title: 'our SPSC ring: buffer size, and heap growth of the batch path over 10 M messages',
+  onePass: true,
   async run(ctx) {
     const { createRing, attachRing } = await loadRings();
     const messages = ctx.size(10_000_000, 200_000);

@@ -10,7 +10,7 @@ export interface PromiseQueue {
 }
 
 export async function measurePromisePairs(ctx: RunContext, id: string, label: string, queue: PromiseQueue): Promise<Figure> {
-  const plan = { warmupCount: ctx.size(20_000, 500), count: ctx.size(200_000, 2_000), rounds: ctx.size(3, 1) };
+  const plan = { warmupCount: ctx.size(10_000, 500), count: ctx.size(100_000, 2_000), rounds: ctx.size(2, 1) };
   const message = makeMessage(MESSAGE_BYTES);
   let checksum = 0;
   const seconds = await timeRounds(plan, async (count) => {

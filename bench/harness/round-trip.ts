@@ -67,5 +67,5 @@ export function latencyFigures(id: string, label: string, result: RoundTripResul
 }
 
 /** Plans shared by a peer and the ring case compared with it, so both get the same samples. */
-export const SPINNING_ROUND_TRIPS: RoundTripPlan = { warmupSamples: 20_000, maxSamples: 500_000, maxMs: 1_000 };
-export const PARKING_ROUND_TRIPS: RoundTripPlan = { warmupSamples: 2_000, maxSamples: 30_000, maxMs: 1_500 };
+export const SPINNING_ROUND_TRIPS: RoundTripPlan = { warmupSamples: 20_000, maxSamples: 300_000, maxMs: 500 };
+export const PARKING_ROUND_TRIPS: RoundTripPlan = { warmupSamples: 1_000, maxSamples: 20_000, maxMs: 700 };

@@ -17,7 +17,7 @@ export function oneWayPlan(ctx: RunContext): ThroughputPlan {
   return {
     warmupCount: ctx.size(50_000, 1_000),
     count: ctx.size(300_000, 5_000),
-    rounds: ctx.size(5, 1),
+    rounds: ctx.size(3, 1),
   };
 }
 

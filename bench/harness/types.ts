@@ -27,6 +27,8 @@ export interface BenchCase {
   /** Stable id prefix of this case's figures, also what command-line filters match. */
   id: string;
   title: string;
+  /** Measure in the first pass only (a count of bytes, not a speed: load does not change it). */
+  onePass?: boolean;
   run(ctx: RunContext): Promise<Figure[]>;
 }
 
