@@ -14,6 +14,7 @@ import * as groups from './cases/groups.js';
 import * as ordering from './cases/ordering.js';
 import * as originalDefects from './cases/original-defects.js';
 import * as payloads from './cases/payloads.js';
+import * as persistence from './cases/persistence.js';
 import * as pubsub from './cases/pubsub.js';
 import * as requestReply from './cases/request-reply.js';
 import * as stats from './cases/stats.js';
@@ -21,7 +22,7 @@ import * as trio from './cases/trio.js';
 import * as ttl from './cases/ttl.js';
 import * as urls from './cases/urls.js';
 
-const CASE_FILES = [trio, close, payloads, pubsub, concurrency, acks, deadLetter, ordering, groups, backpressure, requestReply, badInput, ttl, stats, urls, originalDefects];
+const CASE_FILES = [trio, close, payloads, pubsub, concurrency, acks, deadLetter, ordering, groups, backpressure, requestReply, badInput, ttl, stats, urls, persistence, originalDefects];
 
 /**
  * Registers the whole suite for `backend` on `test` (a fresh uvu suite unless given one — broker

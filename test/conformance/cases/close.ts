@@ -35,6 +35,14 @@ export function register(test: Test, backend: BackendUnderTest): void {
     await expectCode(() => ch.receive({ timeoutMs: 1000 }), 'ChannelClosed', 'receive after close of an empty channel');
   });
 
+  it('concurrent close() calls on every handle all resolve, and the channel ends closed', async (h) => {
+    const ch = await h.open();
+    const others = [await h.another(ch), await h.another(ch)];
+    await ch.send(bytes('in flight during close'));
+    await withTimeout(Promise.all([ch.close(), ch.close(), ...others.map((o) => o.close()), ...others.map((o) => o.close())]), 5000, 'six concurrent close() calls');
+    assert.ok(ch.isClosed && others.every((o) => o.isClosed), 'every handle reports closed');
+  });
+
   it(
     'close drains: a receiver still gets what was sent before close, then ChannelClosed (channel-wide close)',
     async (h) => {

@@ -101,4 +101,39 @@ export function register(test: Test, backend: BackendUnderTest): void {
     },
     { timeoutMs: 40_000 },
   );
+
+  it(
+    'consumers that close mid-stream lose nothing: the others carry on (500 messages, handle close)',
+    async (h) => {
+      const ch = await h.open({ maxRetries: 100 });
+      const expected = Array.from({ length: 500 }, (_, i) => `c-${i}`);
+      for (const e of expected) await ch.send(bytes(e));
+      const got = new Set<string>();
+      // Three consumers each take a share, leave their last delivery unsettled and close.
+      for (let c = 0; c < 3; c++) {
+        const quitter = await h.another(ch);
+        for (let i = 0; i < 50; i++) {
+          const d = await quitter.receiveDelivery({ timeoutMs: 5000 });
+          got.add(text(d.data));
+          await d.ack();
+        }
+        const unsettled = await quitter.receiveDelivery({ timeoutMs: 5000 });
+        assert.ok(unsettled);
+        await quitter.close();
+      }
+      const last = await h.another(ch);
+      while (got.size < expected.length) {
+        const d = await last.receiveDelivery({ timeoutMs: h.ms(10_000) }).catch((err: unknown) => {
+          throw new Error(`got ${got.size} of ${expected.length}, then: ${String(err)}`);
+        });
+        got.add(text(d.data));
+        await d.ack();
+      }
+      assertExactlyOnce([...got], expected, 'after three consumers closed mid-stream');
+    },
+    {
+      skip: (closeScopeOf(backend) !== 'handle' && 'close() ends the whole channel on this backend') || (!backend.capabilities.redelivery && 'backend does not declare redelivery'),
+      timeoutMs: 60_000,
+    },
+  );
 }

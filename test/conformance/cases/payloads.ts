@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bytes, caseRegistrar, expectCode, text, type BackendUnderTest } from '../backend.js';
+import { bytes, caseRegistrar, expectCode, text, withTimeout, type BackendUnderTest } from '../backend.js';
 
 const MiB = 1 << 20;
 
@@ -98,7 +98,8 @@ export function register(test: Test, backend: BackendUnderTest): void {
     assert.is(new Set(ids).size, 3);
     const got: { id: string; data: string; n: string | undefined; key: string | undefined }[] = [];
     while (got.length < 3) {
-      const batch = await ch.receiveBatch(10, { timeoutMs: 5000 });
+      // A long timeout: a batch must come back with what is there, not wait to fill up.
+      const batch = await withTimeout(ch.receiveBatch(10, { timeoutMs: 60_000 }), 5000, 'receiveBatch(10) with fewer than 10 waiting');
       assert.ok(batch.length >= 1 && batch.length <= 10, `a batch holds 1..max deliveries, got ${batch.length}`);
       for (const d of batch) {
         got.push({ id: d.id, data: text(d.data), n: d.headers.n, key: d.key });

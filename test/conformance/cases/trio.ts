@@ -1,5 +1,6 @@
 // The original's trio — send, receive, tryReceive — in order, with timeouts and aborts.
 // (close, the fourth call, has its own file.)
+import { getEventListeners } from 'node:events';
 import type { Test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bytes, caseRegistrar, expectCode, receiveTexts, text, watch, withTimeout, type BackendUnderTest } from '../backend.js';
@@ -90,6 +91,21 @@ export function register(test: Test, backend: BackendUnderTest): void {
 
     await ch.send(bytes('after the abort'));
     assert.is(text(await ch.receive({ timeoutMs: 5000 })), 'after the abort');
+  });
+
+  it('a receive that finishes (message, timeout or abort) leaves no listener on its signal', async (h) => {
+    const ch = await h.open();
+    const ctl = new AbortController();
+    for (let i = 0; i < 50; i++) await ch.send(bytes(`l${i}`));
+    for (let i = 0; i < 50; i++) await ch.receive({ signal: ctl.signal, timeoutMs: 5000 });
+    for (let i = 0; i < 5; i++) await expectCode(() => ch.receive({ signal: ctl.signal, timeoutMs: 10 }), 'Timeout', 'receive on an empty channel');
+    const waiting = watch(ch.receiveDelivery({ signal: ctl.signal }));
+    await new Promise((r) => setTimeout(r, 20));
+    assert.ok(getEventListeners(ctl.signal, 'abort').length >= 1, 'a waiting receive listens to its signal');
+    await ch.send(bytes('wake'));
+    await withTimeout(waiting.done, 5000, 'the waiting receive');
+    await waiting.value?.ack();
+    assert.is(getEventListeners(ctl.signal, 'abort').length, 0, 'a long-lived signal reused for many receives must not collect listeners');
   });
 
   it('several receivers waiting at once each get one message', async (h) => {
