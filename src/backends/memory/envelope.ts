@@ -164,29 +164,24 @@ export function decodeEnvelope(record: Uint8Array, channel: string): Message {
   let correlationId: string | undefined;
   let replyTo: string | undefined;
   let headers: Headers = EMPTY_HEADERS as Headers;
-  const read = (): string => {
-    const length = at + 4 <= record.byteLength ? readU32(record, at) : -1;
-    const start = at + 4;
-    if (length < 0 || start + length > record.byteLength) throw corrupt(channel, 'a field runs past the end');
-    at = start + length;
-    return readString(record, start, at, channel);
-  };
-  if (flags & FLAG_KEY) key = read();
-  if (flags & FLAG_CORRELATION) correlationId = read();
-  if (flags & FLAG_REPLY_TO) replyTo = read();
+  cursor = at;
+  if (flags & FLAG_KEY) key = readField(record, channel);
+  if (flags & FLAG_CORRELATION) correlationId = readField(record, channel);
+  if (flags & FLAG_REPLY_TO) replyTo = readField(record, channel);
   if (flags & FLAG_HEADERS) {
-    if (at + 4 > record.byteLength) throw corrupt(channel, 'its header count runs past the end');
-    const count = readU32(record, at);
-    at += 4;
+    if (cursor + 4 > record.byteLength) throw corrupt(channel, 'its header count runs past the end');
+    const count = readU32(record, cursor);
+    cursor += 4;
     headers = {};
     for (let i = 0; i < count; i++) {
-      const name = read();
-      const value = read();
+      const name = readField(record, channel);
+      const value = readField(record, channel);
       // A header literally named __proto__ must stay a header, not replace the prototype.
       if (name === '__proto__') Object.defineProperty(headers, name, { value, enumerable: true, writable: true, configurable: true });
       else headers[name] = value;
     }
   }
+  at = cursor;
   return {
     id,
     channel,
@@ -242,6 +237,21 @@ export function readTimestamp(record: Uint8Array): number {
   return float64[0]!;
 }
 
+/**
+ * Read position of decodeEnvelope's optional fields. Module state rather than a closure, because a
+ * closure per decode costs an allocation on the hottest path; decoding is synchronous, so no two
+ * decodes interleave.
+ */
+let cursor = 0;
+
+function readField(record: Uint8Array, channel: string): string {
+  const length = cursor + 4 <= record.byteLength ? readU32(record, cursor) : -1;
+  const start = cursor + 4;
+  if (length < 0 || start + length > record.byteLength) throw corrupt(channel, 'a field runs past the end');
+  cursor = start + length;
+  return readString(record, start, cursor, channel);
+}
+
 function writeString(target: Uint8Array, at: number, s: string): number {
   const start = at + 4;
   let end = start;
@@ -279,7 +289,11 @@ function readString(bytes: Uint8Array, start: number, end: number, channel: stri
   }
 }
 
+// Node's native one-byte decoder: several times faster than building the string in JavaScript.
+const nativeLatin1 = (Buffer.prototype as unknown as { latin1Slice?: (start: number, end: number) => string }).latin1Slice;
+
 function latin1(bytes: Uint8Array, start: number, end: number): string {
+  if (nativeLatin1) return nativeLatin1.call(bytes, start, end);
   return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
 }
 

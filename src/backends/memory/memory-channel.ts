@@ -208,16 +208,11 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
           return due.data;
         }
       }
-      let record: Uint8Array | undefined;
-      try {
-        record = ring.tryReceive();
-      } catch (err) {
-        throw channelErrorFromRing(err, this.name, 'receive');
-      }
+      const record = this.shared.taker.takeOne(ring);
       if (record === undefined) return undefined;
       this.shared.control.taken();
       const sentAt = readTimestamp(record);
-      if (nowMs() - sentAt > this.options.messageTtlMs) {
+      if (this.options.messageTtlMs !== Infinity && nowMs() - sentAt > this.options.messageTtlMs) {
         this.metrics.count('expired');
         continue;
       }
@@ -243,9 +238,19 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
     }
     const batch: Delivery[] = [await this.receiveDelivery(options)];
     while (batch.length < max) {
-      const next = this.pollFrom(QUEUE);
-      if (!next) break;
-      batch.push(next);
+      // Due redeliveries first (one at a time), then whatever the ring holds, in one drain.
+      if (this.shared.leases.live() > 0) {
+        const due = this.pollFrom(QUEUE);
+        if (!due) break;
+        batch.push(due);
+        continue;
+      }
+      const records = this.shared.taker.takeMany(this.shared.queue, max - batch.length);
+      if (records.length === 0) break;
+      for (const record of records) {
+        const delivery = this.accept(record, QUEUE);
+        if (delivery) batch.push(delivery);
+      }
     }
     return batch;
   }
@@ -288,12 +293,7 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
       const fromLease = this.takeDueLease(target);
       if (fromLease) return fromLease;
       if (fromLease === null) continue;
-      let record: Uint8Array | undefined;
-      try {
-        record = ring.tryReceive();
-      } catch (err) {
-        throw channelErrorFromRing(err, this.name, 'receive');
-      }
+      const record = this.shared.taker.takeOne(ring);
       if (record === undefined) return undefined;
       const delivery = this.accept(record, target);
       if (delivery) return delivery;
@@ -344,7 +344,7 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
     if (target === QUEUE) this.shared.control.taken();
     else this.shared.control.rang();
     const message = decodeEnvelope(record, this.name);
-    if (nowMs() - message.timestamp > this.options.messageTtlMs) {
+    if (this.options.messageTtlMs !== Infinity && nowMs() - message.timestamp > this.options.messageTtlMs) {
       this.metrics.count('expired');
       return undefined;
     }

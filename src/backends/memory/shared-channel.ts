@@ -8,6 +8,7 @@ import { randomToken } from '../../ids.js';
 import type { ResolvedOptions } from '../../options.js';
 import { CONTROL_MAGIC, ControlBlock } from './control-block.js';
 import { LeaseLog } from './lease-log.js';
+import { RecordTaker } from './record-taker.js';
 
 /** Options only the in-memory backend has. */
 export interface MemoryBackendOptions {
@@ -47,6 +48,8 @@ export class SharedChannel {
   readonly queue: Ring;
   readonly subscriberRings: readonly Ring[];
   deadLetter: SharedChannel | undefined;
+  /** This thread's way of copying records out of the rings (see record-taker.ts). */
+  readonly taker = new RecordTaker();
 
   private constructor(readonly descriptor: InMemoryChannelDescriptor) {
     const o = descriptor.options;

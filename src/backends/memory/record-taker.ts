@@ -1,0 +1,54 @@
+// Takes records out of a ring without a fresh ArrayBuffer per message: each record is copied into
+// the current 64 KiB chunk and handed out as a view of it. Allocating a backing store costs more
+// than the copy itself, so small messages share chunks (as Node's Buffer pool does); a chunk is
+// freed by the garbage collector once no view of it is left. Large records get their own copy.
+//
+// Consequence for users: `delivery.data.buffer` is the shared chunk. Use `data` (byteOffset and
+// byteLength), or `data.slice()` for a buffer of its own.
+import type { Ring } from '../../../native-queue/index.js';
+
+const CHUNK_BYTES = 64 * 1024;
+const OWN_COPY_ABOVE = CHUNK_BYTES / 8;
+
+export class RecordTaker {
+  private chunk = new Uint8Array(CHUNK_BYTES);
+  private used = 0;
+  private single: Uint8Array | undefined;
+  private batch: Uint8Array[] = [];
+  // Bound once: drain() calls them per record without a closure allocated per call.
+  private readonly keepOne = (view: Uint8Array) => {
+    this.single = this.copy(view);
+  };
+  private readonly keepMany = (view: Uint8Array) => {
+    this.batch.push(this.copy(view));
+  };
+
+  /** One record, or undefined when the ring is empty now. */
+  takeOne(ring: Ring): Uint8Array | undefined {
+    ring.drain(this.keepOne, 1);
+    const record = this.single;
+    this.single = undefined;
+    return record;
+  }
+
+  /** Up to `max` records (the ring finishes them all at once). */
+  takeMany(ring: Ring, max: number): Uint8Array[] {
+    const out = (this.batch = []);
+    ring.drain(this.keepMany, max);
+    this.batch = [];
+    return out;
+  }
+
+  private copy(view: Uint8Array): Uint8Array {
+    const n = view.byteLength;
+    if (n > OWN_COPY_ABOVE) return view.slice();
+    if (this.used + n > CHUNK_BYTES) {
+      this.chunk = new Uint8Array(CHUNK_BYTES);
+      this.used = 0;
+    }
+    const at = this.used;
+    this.chunk.set(view, at);
+    this.used = (at + n + 7) & ~7; // 8-aligned, so a Float64Array over a payload stays possible
+    return this.chunk.subarray(at, at + n);
+  }
+}
