@@ -100,6 +100,20 @@ export function totalBytes(kind: RingKind, options: Required<RingOptions>): numb
   return headerLines(kind, options.maxProducers) * LINE_BYTES + dataRegionBytes(kind, options);
 }
 
+/** Largest buffer a ring may use: byte offsets must stay within a signed 32-bit integer. */
+export const MAX_TOTAL_BYTES = 2 ** 31 - 1;
+
+/** A new, zeroed buffer for a ring of `kind`, with its identity written into line 0. */
+export function allocateRing(kind: RingKind, options: Required<RingOptions>): SharedArrayBuffer {
+  const bytes = totalBytes(kind, options);
+  if (bytes > MAX_TOTAL_BYTES) {
+    throw invalid(`this ring would need ${bytes} bytes, more than the ${MAX_TOTAL_BYTES} a ring may use; lower capacityBytes${kind === 'mpsc' ? ' or maxProducers' : ''}`);
+  }
+  const buffer = new SharedArrayBuffer(bytes);
+  writeIdentity(new Int32Array(buffer, 0, LINE_WORDS), kind, options);
+  return buffer;
+}
+
 export function writeIdentity(words: Int32Array, kind: RingKind, options: Required<RingOptions>): void {
   words[META_KIND] = kindCode(kind);
   words[META_CAPACITY] = options.capacityBytes;

@@ -13,7 +13,7 @@
 // readClaim (consumers CAS it forward over committed records), released (everything before it
 // is free; advanced in order by whichever consumer finds the oldest record consumed), and the
 // two bells.
-import { LINE_BYTES, LINE_WORDS, normalizeOptions, totalBytes, verifyDescriptor, writeIdentity } from './layout.js';
+import { LINE_BYTES, LINE_WORDS, allocateRing, normalizeOptions, verifyDescriptor } from './layout.js';
 import { RingBase } from './ring-base.js';
 import type { RingDescriptor, RingOptions } from './types.js';
 import { ViewCache } from './view-cache.js';
@@ -51,9 +51,7 @@ export class MpmcRing extends RingBase {
 
   static create(options: RingOptions): MpmcRing {
     const normalized = normalizeOptions(options);
-    const buffer = new SharedArrayBuffer(totalBytes('mpmc', normalized));
-    writeIdentity(new Int32Array(buffer), 'mpmc', normalized);
-    return new MpmcRing(buffer, normalized);
+    return new MpmcRing(allocateRing('mpmc', normalized), normalized);
   }
 
   static attach(descriptor: RingDescriptor): MpmcRing {

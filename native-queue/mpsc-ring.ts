@@ -11,7 +11,7 @@
 // leaves at worst an unpublished half-record in its own lane: nobody else ever waits for it.
 import { LaneReader, LaneWriter, laneMaxMessageBytes, type LanePlace } from './byte-lane.js';
 import { closedError, RingError } from './errors.js';
-import { LINE_BYTES, LINE_WORDS, META_NEXT_TOKEN, headerLines, normalizeOptions, totalBytes, verifyDescriptor, writeIdentity } from './layout.js';
+import { LINE_BYTES, LINE_WORDS, META_NEXT_TOKEN, headerLines, allocateRing, normalizeOptions, verifyDescriptor } from './layout.js';
 import { RingBase } from './ring-base.js';
 import type { RingDescriptor, RingOptions } from './types.js';
 import { ViewCache } from './view-cache.js';
@@ -39,9 +39,7 @@ export class MpscRing extends RingBase {
 
   static create(options: RingOptions): MpscRing {
     const normalized = normalizeOptions(options);
-    const buffer = new SharedArrayBuffer(totalBytes('mpsc', normalized));
-    writeIdentity(new Int32Array(buffer), 'mpsc', normalized);
-    return new MpscRing(buffer, normalized);
+    return new MpscRing(allocateRing('mpsc', normalized), normalized);
   }
 
   static attach(descriptor: RingDescriptor): MpscRing {

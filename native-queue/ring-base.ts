@@ -7,6 +7,7 @@ import { META_CLOSED } from './layout.js';
 import type { Ring, RingDescriptor, RingKind, RingOptions, WaitOptions } from './types.js';
 import { parkAsync, parkSync, wakeAll } from './waiting.js';
 
+const RESOLVED: Promise<void> = Promise.resolve();
 const SEND = 0;
 const RECEIVE = 1;
 type Operation = typeof SEND | typeof RECEIVE;
@@ -134,12 +135,25 @@ export abstract class RingBase implements Ring {
   }
 
   // ---- promise calls (any thread; never block) ----------------------------------------------
-  async send(message: Uint8Array, options?: WaitOptions): Promise<void> {
-    await this.blockAsync(SEND, message, options);
+  // Not async functions: when the ring can serve the call at once (the common case in a busy
+  // pipeline) they return a settled promise without entering the waiting machinery.
+  send(message: Uint8Array, options?: WaitOptions): Promise<void> {
+    if (options === undefined) {
+      try {
+        if (this.trySend(message)) return RESOLVED;
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return this.blockAsync(SEND, message, options) as Promise<unknown> as Promise<void>;
   }
 
-  async receive(options?: WaitOptions): Promise<Uint8Array> {
-    return (await this.blockAsync(RECEIVE, undefined, options)) as Uint8Array;
+  receive(options?: WaitOptions): Promise<Uint8Array> {
+    if (options === undefined) {
+      const message = this.tryReceive();
+      if (message !== undefined) return Promise.resolve(message);
+    }
+    return this.blockAsync(RECEIVE, undefined, options) as Promise<Uint8Array>;
   }
 
   /** Taken synchronously right after a successful attempt, so concurrent async calls never mix results. */

@@ -3,7 +3,7 @@
 // producer bell; then the data region. One handle sends, one handle receives.
 import { LaneReader, LaneWriter, laneMaxMessageBytes, type LanePlace } from './byte-lane.js';
 import { closedError } from './errors.js';
-import { LINE_BYTES, LINE_WORDS, normalizeOptions, totalBytes, verifyDescriptor, writeIdentity } from './layout.js';
+import { LINE_BYTES, LINE_WORDS, allocateRing, normalizeOptions, verifyDescriptor } from './layout.js';
 import { RingBase } from './ring-base.js';
 import type { RingDescriptor, RingOptions } from './types.js';
 import { ViewCache } from './view-cache.js';
@@ -29,9 +29,7 @@ export class SpscRing extends RingBase {
 
   static create(options: RingOptions): SpscRing {
     const normalized = normalizeOptions(options);
-    const buffer = new SharedArrayBuffer(totalBytes('spsc', normalized));
-    writeIdentity(new Int32Array(buffer), 'spsc', normalized);
-    return new SpscRing(buffer, normalized);
+    return new SpscRing(allocateRing('spsc', normalized), normalized);
   }
 
   static attach(descriptor: RingDescriptor): SpscRing {

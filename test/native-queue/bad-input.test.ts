@@ -52,6 +52,7 @@ for (const kind of ['spsc', 'mpsc', 'mpmc'] as RingKind[]) {
     throwsCode(() => createRing(kind, { capacityBytes: 256, spinMicros: -1 }), 'RING_INVALID_ARGUMENT', /spinMicros/);
     throwsCode(() => createRing(kind, { capacityBytes: 256, parkSliceMs: 0 }), 'RING_INVALID_ARGUMENT', /parkSliceMs/);
     throwsCode(() => createRing(kind, null as unknown as { capacityBytes: number }), 'RING_INVALID_ARGUMENT');
+    if (kind === 'mpsc') throwsCode(() => createRing(kind, { capacityBytes: 2 ** 30, maxProducers: 2 }), 'RING_INVALID_ARGUMENT', /lower capacityBytes or maxProducers/);
   });
 
   test(`${kind}: bad arguments to receive, reserve and waits are refused`, async () => {

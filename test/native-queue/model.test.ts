@@ -170,7 +170,7 @@ for (const [kind, producers, minSize] of [
     const max = createRing(kind, { capacityBytes: CAPACITY }).maxMessageBytes;
     fc.assert(
       fc.property(fc.array(opArbitrary(producers + 1, minSize, max), { minLength: 1, maxLength: 150 }), (ops) => runModel(kind, producers, ops)),
-      { numRuns: 300 },
+      { numRuns: 1000 },
     );
   });
 }
