@@ -276,6 +276,52 @@ test('request/reply: correlation id, reply to the inbox, timeout when nobody ans
   await channel.close();
 });
 
+test('close hands this handle\'s unsettled deliveries back: a draining receiver gets them, then ChannelClosed', async () => {
+  const name = unique('close-unsettled');
+  const a = new InMemoryChannel({ name });
+  const b = InMemoryChannel.attach(a.describe());
+  await a.send(bytes(1));
+  await a.send(bytes(2));
+  const held = await a.receiveDelivery();
+  await a.close();
+  const drained = [await b.receiveDelivery({ timeoutMs: 500 }), await b.receiveDelivery({ timeoutMs: 500 })];
+  assert.equal(drained.map((d) => d.data[0]).sort(), [1, 2]);
+  assert.is(drained.find((d) => d.id === held.id)!.deliveryCount, 2);
+  assert.is(await codeOf(b.receive({ timeoutMs: 200 })), 'ChannelClosed');
+});
+
+test('a subscriber nack redelivers within its group; the other group is unaffected', async () => {
+  const channel = new InMemoryChannel();
+  const a = await channel.subscribe({ group: 'a' });
+  const b = await channel.subscribe({ group: 'b' });
+  await channel.publish(bytes(5));
+  const first = await a.next({ timeoutMs: 500 });
+  await first.nack();
+  const again = await a.next({ timeoutMs: 500 });
+  assert.is(again.id, first.id);
+  assert.is(again.deliveryCount, 2);
+  await again.ack();
+  const inB = await b.next({ timeoutMs: 500 });
+  assert.is(inB.deliveryCount, 1);
+  await inB.ack();
+  assert.is(await codeOf(b.next({ timeoutMs: 0 })), 'Timeout');
+  await a.unsubscribe();
+  assert.is(await codeOf(a.next()), 'ChannelClosed');
+  await channel.close();
+});
+
+test('subscriber slots are bounded: ChannelFull names maxSubscribers; leaving frees a slot', async () => {
+  const channel = new InMemoryChannel({ maxSubscribers: 2 });
+  const s1 = await channel.subscribe({ group: 'x' });
+  await channel.subscribe({ group: 'x' }); // same group: same slot
+  await channel.subscribe({ group: 'y' });
+  const full = await codeOf(channel.subscribe({ group: 'z' }));
+  assert.is(full, 'ChannelFull');
+  await s1.unsubscribe();
+  assert.is(await codeOf(channel.subscribe({ group: 'z' })), 'ChannelFull', 'x still has a member');
+  await channel.close();
+});
+
 test('bad input: typed errors, nothing lost', async () => {
   const channel = new InMemoryChannel({ capacityBytes: 4096 });
   await channel.send(bytes(1));

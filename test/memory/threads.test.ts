@@ -86,6 +86,25 @@ test('a worker terminated while holding unacked deliveries loses none of them', 
   await channel.close();
 });
 
+test('a group member terminated with deliveries in hand: another member of the group gets them', async () => {
+  const channel = new InMemoryChannel({ ackTimeoutMs: 150 });
+  const holder = start('hold-subscribed', channel.describe(), { group: 'g', count: 2 });
+  await holder.next('ready');
+  const mine = await channel.subscribe({ group: 'g' });
+  for (let i = 0; i < 3; i++) await channel.publish(new Uint8Array([i]));
+  const { holding } = await holder.next<{ holding: string[] }>('holding');
+  await holder.worker.terminate();
+  const got = [];
+  for (let i = 0; i < 3; i++) {
+    const d = await within(5000, `group delivery ${i}`, mine.next());
+    got.push(d);
+    await d.ack();
+  }
+  assert.equal(got.map((d) => d.data[0]).sort(), [0, 1, 2]);
+  for (const d of got) assert.is(d.deliveryCount, holding.includes(d.id) ? 2 : 1);
+  await channel.close();
+});
+
 test('close in the main thread wakes a worker blocked in receiveSync', async () => {
   const channel = new InMemoryChannel();
   const waiter = start('wait-closed', channel.describe());

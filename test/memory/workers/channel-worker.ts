@@ -4,7 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { InMemoryChannel, type InMemoryChannelDescriptor } from '../../../src/backends/memory/index.js';
 
 interface Task {
-  task: 'produce' | 'consume' | 'hold' | 'exhaust' | 'subscribe' | 'respond' | 'wait-closed';
+  task: 'produce' | 'consume' | 'hold' | 'hold-subscribed' | 'exhaust' | 'subscribe' | 'respond' | 'wait-closed';
   descriptor: InMemoryChannelDescriptor;
   count?: number;
   base?: number;
@@ -43,6 +43,15 @@ switch (task) {
     // Takes deliveries and never settles them; the test terminates this thread.
     const ids = [];
     for (let i = 0; i < count; i++) ids.push(channel.receiveDeliverySync({ timeoutMs: 5000 }).id);
+    post({ holding: ids });
+    break;
+  }
+  case 'hold-subscribed': {
+    // Joins a group, takes deliveries from it and never settles them (terminated by the test).
+    const subscription = await channel.subscribe({ group });
+    post({ ready: true });
+    const ids = [];
+    for (let i = 0; i < count; i++) ids.push((await subscription.next({ timeoutMs: 5000 })).id);
     post({ holding: ids });
     break;
   }
