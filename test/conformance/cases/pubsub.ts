@@ -10,7 +10,7 @@ import type { Subscription } from '../../../src/channel.js';
 import { assertExactlyOnce, bytes, caseRegistrar, consumeTogether, expectNothing, text, withTimeout, type BackendUnderTest } from '../backend.js';
 import { isChannelError } from '../../../src/errors.js';
 
-/** The next `n` published messages of a subscription, acked, as [text, headers.n]. */
+/** The next `n` messages of a subscription, acked, as text. */
 async function nextTexts(sub: Subscription, n: number, timeoutMs = 5000): Promise<string[]> {
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
