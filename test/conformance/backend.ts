@@ -261,14 +261,20 @@ export interface CaseOptions {
 export type CaseBody = (handles: Handles) => Promise<void>;
 export type Register = (name: string, body: CaseBody, options?: CaseOptions) => void;
 
-/** Why cases were skipped, printed once at the end of the suite so a skip is never silent. */
-export const skipReasons: string[] = [];
+const skipped = new WeakMap<Test, string[]>();
+
+/** Why the cases registered on `test` were skipped, printed at the end so a skip is never silent. */
+export function skipReasonsOf(test: Test): string[] {
+  let reasons = skipped.get(test);
+  if (!reasons) skipped.set(test, (reasons = []));
+  return reasons;
+}
 
 /** Returns `it(name, body, options)` that registers a guarded case on `test` for `backend`. */
 export function caseRegistrar(test: Test, backend: BackendUnderTest): Register {
   return (name, body, options = {}) => {
     if (options.skip) {
-      skipReasons.push(`${name} — ${options.skip}`);
+      skipReasonsOf(test).push(`${name} — ${options.skip}`);
       test.skip(`${name} (skipped: ${options.skip})`, async () => {});
       return;
     }

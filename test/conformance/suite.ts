@@ -3,7 +3,7 @@
 // and runs the suite; which cases apply is decided by the backend's declared capabilities.
 import { suite, type Test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { skipReasons, type BackendUnderTest } from './backend.js';
+import { skipReasonsOf, type BackendUnderTest } from './backend.js';
 import * as acks from './cases/acks.js';
 import * as backpressure from './cases/backpressure.js';
 import * as badInput from './cases/bad-input.js';
@@ -43,6 +43,7 @@ export function defineConformanceSuite(backend: BackendUnderTest, test: Test = s
     assert.equal(unhandled.map(String), [], 'unhandled rejections (a backend dropped a promise)');
   });
   test.after(() => {
+    const skipReasons = skipReasonsOf(test);
     if (skipReasons.length === 0) return;
     console.log(`\n  ${skipReasons.length} conformance cases skipped for ${backend.name}:`);
     for (const reason of skipReasons) console.log(`    - ${reason}`);
