@@ -138,7 +138,7 @@ export abstract class RingBase implements Ring {
   // Not async functions: when the ring can serve the call at once (the common case in a busy
   // pipeline) they return a settled promise without entering the waiting machinery.
   send(message: Uint8Array, options?: WaitOptions): Promise<void> {
-    if (options === undefined) {
+    if (servableAtOnce(options)) {
       try {
         if (this.trySend(message)) return RESOLVED;
       } catch (error) {
@@ -149,7 +149,7 @@ export abstract class RingBase implements Ring {
   }
 
   receive(options?: WaitOptions): Promise<Uint8Array> {
-    if (options === undefined) {
+    if (servableAtOnce(options)) {
       const message = this.tryReceive();
       if (message !== undefined) return Promise.resolve(message);
     }
@@ -240,6 +240,13 @@ export abstract class RingBase implements Ring {
       if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
     }
   }
+}
+
+/** Options that let a call be served at once (no aborted signal, no invalid timeout to report). */
+function servableAtOnce(options: WaitOptions | undefined): boolean {
+  if (options === undefined) return true;
+  const { signal, timeoutMs } = options;
+  return signal?.aborted !== true && (timeoutMs === undefined || timeoutMs >= 0);
 }
 
 function deadlineOf(timeoutMs: number | undefined): number {
