@@ -22,6 +22,17 @@ export function register(test: Test, backend: BackendUnderTest): void {
     for (const w of waiters) await expectCode(() => Promise.reject(w.error ?? new Error('resolved instead')), 'ChannelClosed', 'a receive blocked when close() ran');
   });
 
+  it('close wakes a subscriber waiting for its next message with ChannelClosed', async (h) => {
+    const ch = await h.open();
+    const sub = await ch.subscribe();
+    const waiting = watch(sub.next());
+    await sleep(50);
+    assert.not.ok(waiting.settled, 'the subscriber waits while nothing is published');
+    await withTimeout(ch.close(), 5000, 'close() with a subscriber waiting');
+    await withTimeout(waiting.done, 5000, 'a subscriber waiting when close() ran');
+    await expectCode(() => Promise.reject(waiting.error ?? new Error('resolved instead')), 'ChannelClosed', 'a subscription wait across close()');
+  });
+
   it('close is idempotent; isClosed tells; send, publish, subscribe and receive then fail with ChannelClosed', async (h) => {
     const ch = await h.open();
     assert.is(ch.isClosed, false);
