@@ -257,6 +257,10 @@ test('pub/sub: two groups each get every message, members of a group share them'
   assert.equal(await take(solo, 20), [...Array(20).keys()]);
   await b.unsubscribe();
   assert.is(await channel.publish(bytes(99)), 2);
+  // Too big for the subscriber rings: refused before any ring (the queue included) takes it.
+  const pendingBefore = channel.stats().pending;
+  assert.is(await codeOf(channel.publish(new Uint8Array(64 * 1024))), 'SerializationError');
+  assert.is(channel.stats().pending, pendingBefore);
   await channel.close();
 });
 

@@ -74,7 +74,9 @@ export class SendPath {
     const signal = options?.signal;
     const until = performance.now() + timeoutMs;
     let groups = 0;
-    for (const target of this.targets()) {
+    const targets = this.targets();
+    this.checkFitsEverywhere(targets, record);
+    for (const target of targets) {
       for (;;) {
         const result = this.offerOnce(target, record);
         if (result === 'sent' && target !== this.queueTarget) groups++;
@@ -92,7 +94,9 @@ export class SendPath {
   offerEverywhereSync(record: Uint8Array, options: WaitOptions): void {
     const timeoutMs = options?.timeoutMs ?? this.sendTimeoutMs;
     const until = performance.now() + timeoutMs;
-    for (const target of this.targets()) {
+    const targets = this.targets();
+    this.checkFitsEverywhere(targets, record);
+    for (const target of targets) {
       while (this.offerOnce(target, record) === 'full') {
         if (performance.now() >= until) throw this.backpressure.fullAfterTimeout(timeoutMs, target.label);
         this.backpressure.parkSync(until);
@@ -129,6 +133,18 @@ export class SendPath {
     }
     for (let i = done; i < records.length; i++) await this.offerEverywhere(records[i]!, options);
     return batch.map((f) => f.id);
+  }
+
+  /** Refuses up front what one of the rings could never take, so no ring gets a partial fan-out. */
+  private checkFitsEverywhere(targets: readonly OfferTarget[], record: Uint8Array): void {
+    for (const target of targets) {
+      if (record.byteLength > target.ring.maxMessageBytes) {
+        throw new SerializationError(
+          `this message's envelope is ${record.byteLength} bytes; ${target.label} takes at most ${target.ring.maxMessageBytes} (subscriber rings are subscriberCapacityBytes / 2); raise subscriberCapacityBytes or send smaller messages`,
+          { channel: this.channel },
+        );
+      }
+    }
   }
 
   private offerOnce(target: OfferTarget, record: Uint8Array) {
