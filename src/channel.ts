@@ -202,7 +202,7 @@ export interface Channel extends AsyncIterable<Delivery> {
 
   /** The next message's bytes, acknowledged on hand-over (the original's `receive`). */
   receive(options?: ReceiveOptions): Promise<Uint8Array>;
-  /** The next message's bytes if one is waiting now, else undefined. */
+  /** The next message's bytes if one is waiting now, else undefined (ChannelClosed once closed and drained). */
   tryReceive(): Promise<Uint8Array | undefined>;
   /** The next message as a Delivery that must be settled (ack/nack/deadLetter). */
   receiveDelivery(options?: ReceiveOptions): Promise<Delivery>;
@@ -212,11 +212,20 @@ export interface Channel extends AsyncIterable<Delivery> {
   ack(id: string): Promise<void>;
   nack(id: string, options?: NackOptions): Promise<void>;
 
-  /** Fan-out: every current subscriber (or group) gets it. Resolves to subscribers reached, or -1 if unknowable. */
+  /**
+   * The same as `send` — one message, one place (the original's send and publish reached
+   * different queues) — but resolves to how many subscriber groups it reached (a subscriber
+   * without a group is a group of its own), or -1 where the backend cannot know.
+   */
   publish(data: Uint8Array, options?: SendOptions): Promise<number>;
+  /**
+   * Every message sent or published after this call reaches every subscription group once;
+   * members of one group share that group's messages. The channel's plain receivers (`receive`
+   * and friends) are one more group of their own, so a subscriber takes nothing away from them.
+   */
   subscribe(options?: SubscribeOptions): Promise<Subscription>;
 
-  /** Sends with a fresh correlation id and waits for the reply. */
+  /** Sends with a fresh correlation id and waits up to `options.timeoutMs` for the reply. */
   request(data: Uint8Array, options?: SendOptions): Promise<Message>;
   /** Answers a request: goes to its `replyTo` with its `correlationId`. */
   reply(request: Message, data: Uint8Array, options?: Omit<SendOptions, 'correlationId' | 'replyTo'>): Promise<string>;
