@@ -225,6 +225,27 @@ test('maxRetries 0: the first nack dead-letters; deadLetter(reason) is kept', as
   await dlq.close();
 });
 
+test('a delivery that keeps missing its ack deadline is dead-lettered after maxRetries', async () => {
+  const dlqName = unique('dlq-deadline');
+  const name = unique('deadline-dlq');
+  const channel = new InMemoryChannel({ name, ackTimeoutMs: 40, maxRetries: 1, deadLetter: dlqName });
+  const other = new InMemoryChannel({ name });
+  await channel.send(bytes(3));
+  const first = await channel.receiveDelivery();
+  const second = await within(2000, 'redelivery 1', other.receiveDelivery());
+  assert.is(second.deliveryCount, 2);
+  assert.is(first.id, second.id);
+  // Neither is settled: after the second deadline it has had 1 + maxRetries deliveries.
+  assert.is(await within(2000, 'nothing more', codeOf(other.receive({ timeoutMs: 300 }))), 'Timeout');
+  const dlq = new InMemoryChannel({ name: dlqName });
+  const dead = await dlq.receiveDelivery({ timeoutMs: 1000 });
+  assert.equal([...dead.data], [3]);
+  assert.is(dead.headers[DEAD_LETTER_HEADERS.deliveryCount], '2');
+  assert.match(dead.headers[DEAD_LETTER_HEADERS.reason]!, /ackTimeoutMs/);
+  await channel.close();
+  await dlq.close();
+});
+
 test('messages older than messageTtlMs are discarded and counted', async () => {
   const channel = new InMemoryChannel({ messageTtlMs: 30 });
   await channel.send(bytes(1));

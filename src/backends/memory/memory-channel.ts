@@ -55,6 +55,8 @@ export interface InMemoryChannelOptions extends Partial<ChannelOptions>, MemoryB
 const LEASE_CHECK_SLICE_MS = 50;
 const IDLE_SLICE_MS = 250;
 const QUEUE = 0;
+/** How long a due lease stays claimed by its taker when the channel has no ack deadline (ms). */
+const CLAIM_MS = 60_000;
 
 /** Set by attach() just around `new`, so the constructor joins that channel instead of naming one. */
 let attaching: SharedChannel | undefined;
@@ -361,21 +363,23 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
     if (leases.live() === 0) return undefined;
     const now = Date.now();
     if (!(leases.earliestDue() <= now)) return undefined;
-    const taken = leases.takeDue(target, now, now + (this.leaseDeliveries ? this.options.ackTimeoutMs : 0));
+    // Claimed until a deadline even when it will not stay leased, so nobody else takes it meanwhile.
+    const taken = leases.takeDue(target, now, now + (this.options.ackTimeoutMs || CLAIM_MS));
     if (!taken) return undefined;
     const record = taken.envelope;
     if (taken.previousState === LEASE_HELD) {
       // Its receiver missed the ack deadline (or went away): that counts as a failed delivery.
       const count = readDeliveryCount(record) + 1;
-      writeDeliveryCount(record, count);
-      const message = decodeEnvelope(record, this.name);
       if (count > this.options.maxRetries + 1) {
+        const message = decodeEnvelope(record, this.name); // its count: the deliveries made
         if (this.options.deadLetter !== false) this.metrics.count('deadLettered');
         void this.deadLetterOrFail(message, `not acknowledged within ackTimeoutMs (${this.options.ackTimeoutMs} ms) after ${count - 1} deliveries`)
-          .finally(() => this.shared.leases.release(taken))
-          .catch(() => {});
+          // The dead-letter channel refused (closed): nothing more can be done; count it failed.
+          .catch(() => this.metrics.count('failed'))
+          .finally(() => this.shared.leases.release(taken));
         return null;
       }
+      writeDeliveryCount(record, count);
       this.shared.leases.patchEnvelope(taken, 0, record.subarray(0, 8));
     }
     const message = decodeEnvelope(record, this.name);
