@@ -114,6 +114,20 @@ test('close in the main thread wakes a worker blocked in receiveSync', async () 
   assert.equal(await waiter.next('woken'), { ended: 'ChannelClosed' });
 });
 
+test('close in the main thread wakes a worker blocked in sendSync with ChannelClosed; nothing sent is lost', async () => {
+  const channel = new InMemoryChannel({ capacity: 5 });
+  const sender = start('produce-until-closed', channel.describe(), { count: 5 });
+  await sender.next('channel full');
+  await new Promise((r) => setTimeout(r, 50)); // the worker is now parked in sendSync
+  assert.is(channel.stats().pending, 5);
+  await channel.close();
+  assert.equal(await sender.next('woken'), { sent: 5, ended: 'ChannelClosed' });
+  const drained = [];
+  for (let i = 0; i < 5; i++) drained.push((await channel.receive())[0]);
+  assert.equal(drained, [0, 1, 2, 3, 4]);
+  assert.is(await codeOf(channel.receive()), 'ChannelClosed');
+});
+
 test('the dead-letter channel works from an attached handle in a worker', async () => {
   const dlqName = `dlq-${Math.random().toString(36).slice(2)}`;
   const channel = new InMemoryChannel({ maxRetries: 2, deadLetter: dlqName });

@@ -4,7 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { InMemoryChannel, type InMemoryChannelDescriptor } from '../../../src/backends/memory/index.js';
 
 interface Task {
-  task: 'produce' | 'consume' | 'hold' | 'hold-subscribed' | 'exhaust' | 'subscribe' | 'respond' | 'wait-closed';
+  task: 'produce' | 'produce-until-closed' | 'consume' | 'hold' | 'hold-subscribed' | 'exhaust' | 'subscribe' | 'respond' | 'wait-closed';
   descriptor: InMemoryChannelDescriptor;
   count?: number;
   base?: number;
@@ -24,6 +24,19 @@ switch (task) {
       channel.sendSync(data, { key: `w${base}` });
     }
     post({ done: count });
+    break;
+  }
+  case 'produce-until-closed': {
+    // Sends until the channel closes; with nobody receiving, it ends up blocked in sendSync.
+    let sent = 0;
+    try {
+      for (;;) {
+        channel.sendSync(new Uint8Array([sent & 0xff]));
+        if (++sent === count) post({ full: true });
+      }
+    } catch (err) {
+      post({ sent, ended: codeOf(err) });
+    }
     break;
   }
   case 'consume': {
