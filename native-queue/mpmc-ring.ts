@@ -6,13 +6,14 @@
 // Record: [i32 stamp][i32 length][payload][pad to 8]. The stamp word of record index i is
 //   0      free (every free byte of the data region is zero: consumers wipe what they consumed)
 //   i + 1  committed by its producer: consumers may claim it (length = payload or WRAP_MARKER)
-//   i + 2  consumed: length now holds the record's full size; waiting to be released in order
+//   i + 2  consumed: length now holds the size of the consumed run that starts here (a consumer
+//          claims up to RUN_MESSAGES adjacent records at once and gives them back as one)
 // Indices are multiples of 8, so the three states can never be confused, whatever the lap.
 //
-// Header words, each on its own line: writeClaim (producers CAS it forward to claim space),
-// readClaim (consumers CAS it forward over committed records), released (everything before it
-// is free; advanced in order by whichever consumer finds the oldest record consumed), and the
-// two bells.
+// Header words, each on its own line: writeClaim (producers CAS it forward to claim space, for a
+// whole batch at once), readClaim (consumers CAS it forward over runs of committed records),
+// released (everything before it is free; advanced in order by whichever consumer finds the
+// oldest run consumed), and the two bells.
 import { LINE_BYTES, LINE_WORDS, allocateRing, normalizeOptions, verifyDescriptor } from './layout.js';
 import { RingBase } from './ring-base.js';
 import type { RingDescriptor, RingOptions } from './types.js';
@@ -28,6 +29,8 @@ const DATA_BYTE = 6 * LINE_BYTES;
 const DATA_WORD = DATA_BYTE / 4;
 const WRAP_MARKER = -1;
 const RECORD_HEADER = 8;
+/** Most messages one consumer claims at once: fewer CASes, without starving the other consumers. */
+const RUN_MESSAGES = 32;
 
 function recordBytes(length: number): number {
   return RECORD_HEADER + ((length + 7) & ~7);
@@ -38,14 +41,15 @@ export class MpmcRing extends RingBase {
   readonly maxMessageBytes: number;
   private readonly mask: number;
   private cachedReleased = 0;
-  // Set by claimSpace()/claimRecord() for the caller (avoids returning tuples on the hot path).
+  // Set by the claim functions for their caller (avoids returning tuples on the hot path).
   private claimedIndex = 0;
-  private claimedLength = 0;
+  private runStart = 0;
+  private runEnd = 0;
   /** Index of a reserve()d record not committed yet, or -1. */
   private reservedIndex = -1;
-  /** Record handed out by tryReceiveView(), finished on the next read call, or -1. */
-  private heldIndex = -1;
-  private heldLength = 0;
+  /** Run whose message tryReceiveView() handed out, finished on the next read call (-1: none). */
+  private heldStart = -1;
+  private heldEnd = 0;
   private readViews: ViewCache | undefined;
   private reserveViews: ViewCache | undefined;
 
@@ -70,59 +74,100 @@ export class MpmcRing extends RingBase {
 
   // ---- producing ---------------------------------------------------------------------------
   /**
-   * Claims room for a record of `length` bytes and writes its length. Returns the byte offset of
-   * the payload (record index in claimedIndex) or -1 when there is no room now.
+   * Claims room for up to `max` of messages[from…] (or for one record of `length` bytes when
+   * `messages` is undefined) with one CAS of writeClaim. Returns how many were claimed (0: no
+   * room now); the claimed space starts at index `claimedIndex`. A record that does not fit
+   * before the end of the region is preceded by a wrap marker covering the skipped tail.
    */
-  private claimSpace(length: number): number {
+  private claimSpace(messages: readonly Uint8Array[] | undefined, from: number, max: number, length: number): number {
     const capacity = this.capacityBytes;
-    const size = recordBytes(length);
+    let refreshed = false;
     for (;;) {
-      let index = Atomics.load(this.words, WRITE_CLAIM) >>> 0;
-      let offset = index & this.mask;
-      const untilEnd = capacity - offset;
-      const need = size <= untilEnd ? size : untilEnd + size;
-      let used = (index - this.cachedReleased) >>> 0;
-      if (used + need > capacity) {
+      const start = Atomics.load(this.words, WRITE_CLAIM) >>> 0;
+      const used = (start - this.cachedReleased) >>> 0;
+      if (used > capacity) {
+        // released moved past our stale view of writeClaim: re-read both.
         this.cachedReleased = Atomics.load(this.words, RELEASED) >>> 0;
-        used = (index - this.cachedReleased) >>> 0;
-        // released can be past our (now stale) index when others moved on meanwhile: retry.
-        if (used > capacity) continue;
-        if (used + need > capacity) return -1;
+        continue;
       }
-      if (Atomics.compareExchange(this.words, WRITE_CLAIM, index | 0, (index + need) | 0) !== (index | 0)) continue;
-      if (size > untilEnd) {
-        // The skipped tail is a record of its own (a wrap marker) so consumers step over it.
-        const word = DATA_WORD + (offset >>> 2);
-        this.words[word + 1] = WRAP_MARKER;
-        Atomics.store(this.words, word, (index + 1) | 0);
-        index = (index + untilEnd) >>> 0;
-        offset = 0;
+      let free = capacity - used;
+      let index = start;
+      let count = 0;
+      while (count < max) {
+        const size = recordBytes(messages === undefined ? length : (messages[from + count] as Uint8Array).length);
+        const untilEnd = capacity - (index & this.mask);
+        const need = size <= untilEnd ? size : untilEnd + size;
+        if (need > free) break;
+        free -= need;
+        index = (index + need) >>> 0;
+        count++;
       }
-      this.words[DATA_WORD + (offset >>> 2) + 1] = length;
-      this.claimedIndex = index;
-      return DATA_BYTE + offset + RECORD_HEADER;
+      if (count < max && !refreshed) {
+        // Our copy of `released` may be old: look again once before settling for less.
+        refreshed = true;
+        const released = Atomics.load(this.words, RELEASED) >>> 0;
+        if (released !== this.cachedReleased) {
+          this.cachedReleased = released;
+          continue;
+        }
+      }
+      if (count === 0) return 0;
+      if (Atomics.compareExchange(this.words, WRITE_CLAIM, start | 0, index | 0) !== (start | 0)) continue;
+      this.claimedIndex = start;
+      return count;
     }
   }
 
-  /** Stamps the record committed, so consumers may take it; wakes consumers only if they sleep. */
-  private commitRecord(index: number): void {
-    Atomics.store(this.words, DATA_WORD + ((index & this.mask) >>> 2), (index + 1) | 0);
-    wakeIfSleeping(this.words, CONSUMER_BELL);
+  /**
+   * Lays out the record at `index` (after a wrap marker when it does not fit before the end),
+   * writes its length and returns the buffer offset of its payload; claimedIndex becomes the
+   * record's own index. The wrap marker is committed at once; the record by commitRecord().
+   */
+  private placeRecord(index: number, length: number): number {
+    let offset = index & this.mask;
+    const untilEnd = this.capacityBytes - offset;
+    if (recordBytes(length) > untilEnd) {
+      const word = DATA_WORD + (offset >>> 2);
+      this.words[word + 1] = WRAP_MARKER;
+      Atomics.store(this.words, word, (index + 1) | 0);
+      index = (index + untilEnd) >>> 0;
+      offset = 0;
+    }
+    this.words[DATA_WORD + (offset >>> 2) + 1] = length;
+    this.claimedIndex = index;
+    return DATA_BYTE + offset + RECORD_HEADER;
   }
 
-  private sendOne(message: Uint8Array): boolean {
-    const at = this.claimSpace(message.length);
-    if (at < 0) return false;
-    this.bytes.set(message, at);
-    this.commitRecord(this.claimedIndex);
-    return true;
+  /** Stamps the record committed: from now on consumers may take it. */
+  private commitRecord(index: number): void {
+    Atomics.store(this.words, DATA_WORD + ((index & this.mask) >>> 2), (index + 1) | 0);
+  }
+
+  /** Sends messages[from…] (at most max) into one claimed stretch; returns how many. */
+  private sendClaimed(messages: readonly Uint8Array[], from: number, max: number): number {
+    const count = this.claimSpace(messages, from, max, 0);
+    let index = this.claimedIndex;
+    for (let i = 0; i < count; i++) {
+      const message = messages[from + i] as Uint8Array;
+      const at = this.placeRecord(index, message.length);
+      this.bytes.set(message, at);
+      index = this.claimedIndex;
+      this.commitRecord(index);
+      index = (index + recordBytes(message.length)) >>> 0;
+    }
+    if (count > 0) wakeIfSleeping(this.words, CONSUMER_BELL);
+    return count;
   }
 
   trySend(message: Uint8Array): boolean {
     this.checkMessage(message);
     this.checkOpen();
     if (this.reservedIndex !== -1) throw this.pendingReserveError();
-    return this.sendOne(message);
+    if (this.claimSpace(undefined, 0, 1, message.length) === 0) return false;
+    this.bytes.set(message, this.placeRecord(this.claimedIndex, message.length));
+    this.commitRecord(this.claimedIndex);
+    wakeIfSleeping(this.words, CONSUMER_BELL);
+    return true;
   }
 
   trySendBatch(messages: readonly Uint8Array[]): number {
@@ -130,7 +175,12 @@ export class MpmcRing extends RingBase {
     this.checkOpen();
     if (this.reservedIndex !== -1) throw this.pendingReserveError();
     let sent = 0;
-    while (sent < messages.length && this.sendOne(messages[sent] as Uint8Array)) sent++;
+    while (sent < messages.length) {
+      // Stretches of at most 64 messages, so consumers can start before a huge batch is written.
+      const count = this.sendClaimed(messages, sent, Math.min(64, messages.length - sent));
+      if (count === 0) break;
+      sent += count;
+    }
     return sent;
   }
 
@@ -139,8 +189,8 @@ export class MpmcRing extends RingBase {
     this.checkOpen();
     // The claim cannot be undone (others may claim after it), so a second reserve must wait.
     if (this.reservedIndex !== -1) throw this.pendingReserveError();
-    const at = this.claimSpace(length);
-    if (at < 0) return undefined;
+    if (this.claimSpace(undefined, 0, 1, length) === 0) return undefined;
+    const at = this.placeRecord(this.claimedIndex, length);
     this.reservedIndex = this.claimedIndex;
     this.reserveViews ??= new ViewCache(this.buffer, this.capacityBytes);
     return this.reserveViews.view(at, length);
@@ -153,43 +203,63 @@ export class MpmcRing extends RingBase {
     const index = this.reservedIndex;
     this.reservedIndex = -1;
     this.commitRecord(index);
+    wakeIfSleeping(this.words, CONSUMER_BELL);
   }
 
   // ---- consuming ---------------------------------------------------------------------------
-  /** Claims the oldest committed record: returns its payload offset (index/length in claimed*) or -1. */
-  private claimRecord(): number {
+  /**
+   * Claims a run of committed records that follow each other in memory, holding at most
+   * `maxMessages` messages, with one CAS of readClaim. Sets runStart/runEnd; false when none is
+   * committed now. A run ends at the end of the region (a wrap marker is its last record).
+   */
+  private claimRun(maxMessages: number): boolean {
+    const capacity = this.capacityBytes;
     for (;;) {
-      const index = Atomics.load(this.words, READ_CLAIM) >>> 0;
-      const offset = index & this.mask;
-      const word = DATA_WORD + (offset >>> 2);
-      if (Atomics.load(this.words, word) !== ((index + 1) | 0)) {
-        // Empty, or its producer has not committed yet; unless another consumer moved on meanwhile.
-        if (Atomics.load(this.words, READ_CLAIM) >>> 0 !== index) continue;
-        return -1;
+      const start = Atomics.load(this.words, READ_CLAIM) >>> 0;
+      let index = start;
+      let messages = 0;
+      while (messages < maxMessages) {
+        const offset = index & this.mask;
+        const word = DATA_WORD + (offset >>> 2);
+        if (Atomics.load(this.words, word) !== ((index + 1) | 0)) break;
+        const length = this.words[word + 1] as number;
+        if (length === WRAP_MARKER) {
+          index = (index + capacity - offset) >>> 0;
+          break;
+        }
+        const size = recordBytes(length);
+        index = (index + size) >>> 0;
+        messages++;
+        if (offset + size === capacity) break;
       }
-      const length = this.words[word + 1] as number;
-      const size = length === WRAP_MARKER ? this.capacityBytes - offset : recordBytes(length);
-      if (Atomics.compareExchange(this.words, READ_CLAIM, index | 0, (index + size) | 0) !== (index | 0)) continue;
-      if (length === WRAP_MARKER) {
-        this.finishRecord(index, size);
+      if (index === start) {
+        // Nothing committed at the front; unless another consumer moved on meanwhile.
+        if (Atomics.load(this.words, READ_CLAIM) >>> 0 !== start) continue;
+        return false;
+      }
+      if (Atomics.compareExchange(this.words, READ_CLAIM, start | 0, index | 0) !== (start | 0)) continue;
+      if (messages === 0) {
+        this.finishRun(start, index); // only a wrap marker: step over it
         continue;
       }
-      this.claimedIndex = index;
-      this.claimedLength = length;
-      return DATA_BYTE + offset + RECORD_HEADER;
+      this.runStart = start;
+      this.runEnd = index;
+      return true;
     }
   }
 
   /**
-   * Wipes a consumed record back to zero (free space must hold no stamp-like garbage), marks it
-   * consumed, then releases every consumed record at the front of the ring, in order.
+   * Wipes a consumed run back to zero (free space must hold no stamp-like garbage), marks it
+   * consumed as one record of its full size, then releases every consumed record at the front of
+   * the ring, in order.
    */
-  private finishRecord(index: number, size: number): void {
-    const offset = index & this.mask;
+  private finishRun(start: number, end: number): void {
+    const offset = start & this.mask;
+    const size = (end - start) >>> 0;
     const word = DATA_WORD + (offset >>> 2);
     if (size > RECORD_HEADER) this.bytes.fill(0, DATA_BYTE + offset + RECORD_HEADER, DATA_BYTE + offset + size);
     this.words[word + 1] = size;
-    Atomics.store(this.words, word, (index + 2) | 0);
+    Atomics.store(this.words, word, (start + 2) | 0);
     this.releaseConsumed();
   }
 
@@ -210,40 +280,68 @@ export class MpmcRing extends RingBase {
   }
 
   private finishHeld(): void {
-    if (this.heldIndex !== -1) {
-      const index = this.heldIndex;
-      this.heldIndex = -1;
-      this.finishRecord(index, recordBytes(this.heldLength));
+    if (this.heldStart !== -1) {
+      const start = this.heldStart;
+      this.heldStart = -1;
+      this.finishRun(start, this.heldEnd);
     }
+  }
+
+  /** Visits each message of the claimed run (payload offset and length), then finishes the run. */
+  private consumeRun(visit: (at: number, length: number) => void): number {
+    const start = this.runStart;
+    const end = this.runEnd;
+    let index = start;
+    let count = 0;
+    try {
+      while (index !== end) {
+        const offset = index & this.mask;
+        const length = this.words[DATA_WORD + (offset >>> 2) + 1] as number;
+        if (length === WRAP_MARKER) break; // always the last record of a run
+        index = (index + recordBytes(length)) >>> 0;
+        count++;
+        visit(DATA_BYTE + offset + RECORD_HEADER, length);
+      }
+    } finally {
+      this.finishRun(start, end);
+    }
+    return count;
+  }
+
+  /** The payload of the single message of the claimed run (run of maxMessages = 1). */
+  private runPayload(): number {
+    return DATA_BYTE + (this.runStart & this.mask) + RECORD_HEADER;
+  }
+
+  private runLength(): number {
+    return this.words[DATA_WORD + ((this.runStart & this.mask) >>> 2) + 1] as number;
   }
 
   tryReceive(): Uint8Array | undefined {
     this.finishHeld();
-    const at = this.claimRecord();
-    if (at < 0) return undefined;
-    const copy = this.bytes.slice(at, at + this.claimedLength);
-    this.finishRecord(this.claimedIndex, recordBytes(this.claimedLength));
+    if (!this.claimRun(1)) return undefined;
+    const at = this.runPayload();
+    const copy = this.bytes.slice(at, at + this.runLength());
+    this.finishRun(this.runStart, this.runEnd);
     return copy;
   }
 
   tryReceiveView(): Uint8Array | undefined {
     this.finishHeld();
-    const at = this.claimRecord();
-    if (at < 0) return undefined;
+    if (!this.claimRun(1)) return undefined;
     this.readViews ??= new ViewCache(this.buffer, this.capacityBytes);
-    this.heldIndex = this.claimedIndex;
-    this.heldLength = this.claimedLength;
-    return this.readViews.view(at, this.claimedLength);
+    this.heldStart = this.runStart;
+    this.heldEnd = this.runEnd;
+    return this.readViews.view(this.runPayload(), this.runLength());
   }
 
   tryReceiveBatch(max: number, into: Uint8Array[] = []): Uint8Array[] {
     this.checkMax(max);
     this.finishHeld();
-    for (let n = 0; n < max; n++) {
-      const at = this.claimRecord();
-      if (at < 0) break;
-      into.push(this.bytes.slice(at, at + this.claimedLength));
-      this.finishRecord(this.claimedIndex, recordBytes(this.claimedLength));
+    const bytes = this.bytes;
+    let n = 0;
+    while (n < max && this.claimRun(Math.min(RUN_MESSAGES, max - n))) {
+      n += this.consumeRun((at, length) => into.push(bytes.slice(at, at + length)));
     }
     return into;
   }
@@ -252,19 +350,9 @@ export class MpmcRing extends RingBase {
     this.checkMax(max);
     this.finishHeld();
     const views = (this.readViews ??= new ViewCache(this.buffer, this.capacityBytes));
+    const visit = (at: number, length: number) => onMessage(views.view(at, length));
     let n = 0;
-    while (n < max) {
-      const at = this.claimRecord();
-      if (at < 0) break;
-      const index = this.claimedIndex;
-      const length = this.claimedLength;
-      n++;
-      try {
-        onMessage(views.view(at, length));
-      } finally {
-        this.finishRecord(index, recordBytes(length));
-      }
-    }
+    while (n < max && this.claimRun(Math.min(RUN_MESSAGES, max - n))) n += this.consumeRun(visit);
     return n;
   }
 
