@@ -347,6 +347,21 @@ test('subscriber slots are bounded: ChannelFull names maxSubscribers; leaving fr
   await channel.close();
 });
 
+test('reply to a plain channel name goes to that channel with the correlation id', async () => {
+  const answers = new InMemoryChannel({ name: unique('answers') });
+  const work = new InMemoryChannel();
+  await work.send(bytes(1), { replyTo: answers.name, correlationId: 'c-1' });
+  const request = await work.receiveDelivery();
+  await work.reply(request, bytes(2));
+  const answer = await answers.receiveDelivery({ timeoutMs: 500 });
+  assert.equal([...answer.data], [2]);
+  assert.is(answer.correlationId, 'c-1');
+  await work.send(bytes(1), { replyTo: 'nobody-opened-this' });
+  assert.is(await codeOf(work.reply(await work.receiveDelivery(), bytes(3))), 'InvalidConfiguration');
+  await work.close();
+  await answers.close();
+});
+
 test('bad input: typed errors, nothing lost', async () => {
   const channel = new InMemoryChannel({ capacityBytes: 4096 });
   await channel.send(bytes(1));

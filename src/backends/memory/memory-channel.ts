@@ -148,7 +148,8 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
       throw new SerializationError('sendBatch takes an array of Uint8Array or { data, headers?, key? } objects', { channel: this.name });
     }
     // Every message is checked before any is sent: bad input leaves nothing half-sent.
-    const batch = messages.map((m) => (m instanceof Uint8Array ? this.outgoing(m, undefined) : this.outgoing(m?.data, m)));
+    const sentAt = nowMs(); // one clock read for the whole batch
+    const batch = messages.map((m) => (m instanceof Uint8Array ? this.outgoing(m, undefined, sentAt) : this.outgoing(m?.data, m, sentAt)));
     return this.sendPath.sendBatch(batch, options);
   }
 
@@ -160,15 +161,15 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
     return fields.id;
   }
 
-  private outgoing(data: Uint8Array, options: Omit<SendOptions, 'timeoutMs' | 'signal'> | undefined): EnvelopeFields {
+  private outgoing(data: Uint8Array, options: Omit<SendOptions, 'timeoutMs' | 'signal'> | undefined, timestamp = nowMs()): EnvelopeFields {
     this.ensureOpen('send');
     this.checkPayload(data);
-    if (options === undefined) return { id: newMessageId(), data, timestamp: nowMs(), deliveryCount: 1 };
+    if (options === undefined) return { id: newMessageId(), data, timestamp, deliveryCount: 1 };
     checkEnvelopeFields(options, this.name);
     return {
       id: newMessageId(),
       data,
-      timestamp: nowMs(),
+      timestamp,
       deliveryCount: 1,
       headers: options.headers,
       key: options.key,
@@ -249,8 +250,9 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
       }
       const records = this.shared.taker.takeMany(this.shared.queue, max - batch.length);
       if (records.length === 0) break;
+      this.shared.control.taken(records.length);
       for (const record of records) {
-        const delivery = this.accept(record, QUEUE);
+        const delivery = this.accept(record, QUEUE, true);
         if (delivery) batch.push(delivery);
       }
     }
@@ -342,8 +344,10 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
   }
 
   /** A record just taken from a ring becomes a delivery (leased), or is dropped as expired. */
-  private accept(record: Uint8Array, target: number): SettleableDelivery | undefined {
-    if (target === QUEUE) this.shared.control.taken();
+  private accept(record: Uint8Array, target: number, counted = false): SettleableDelivery | undefined {
+    if (counted) {
+      // the caller already counted the batch out of the queue
+    } else if (target === QUEUE) this.shared.control.taken();
     else this.shared.control.rang();
     const message = decodeEnvelope(record, this.name);
     if (this.options.messageTtlMs !== Infinity && nowMs() - message.timestamp > this.options.messageTtlMs) {

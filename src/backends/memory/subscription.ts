@@ -5,15 +5,14 @@
 // of them); each group gets every message.
 import type { Delivery, Message, ReceiveOptions, SendOptions, Subscription, SubscribeOptions } from '../../channel.js';
 import { deliveryIterator } from '../../delivery-iterator.js';
-import { ChannelClosedError, ChannelFullError, InvalidConfigurationError, MessageNotFoundError, TimeoutError } from '../../errors.js';
-import { randomToken } from '../../ids.js';
+import { ChannelClosedError, ChannelFullError, InvalidConfigurationError, isChannelError, MessageNotFoundError, TimeoutError } from '../../errors.js';
+import { newMessageId, randomToken } from '../../ids.js';
+import { nowMs } from '../../metrics/channel-metrics.js';
 import { MAX_SLOT_NAME_BYTES, SLOT_GROUP, SLOT_INBOX } from './control-block.js';
 import { encodeEnvelope } from './envelope.js';
-import { newMessageId } from '../../ids.js';
-import { nowMs } from '../../metrics/channel-metrics.js';
-import type { InMemoryChannel } from './memory-channel.js';
+// A cycle (memory-channel imports this file): only used inside functions, after both loaded.
+import { InMemoryChannel } from './memory-channel.js';
 import { SharedChannel } from './shared-channel.js';
-import { isChannelError } from '../../errors.js';
 
 const encoder = new TextEncoder();
 /** Separates a channel name from an inbox token in `replyTo`; never part of a channel name. */
@@ -128,8 +127,7 @@ export async function sendReply(
   }
   if (cut < 0) {
     // A plain channel name: the reply is an ordinary message on that channel.
-    const { InMemoryChannel: Handle } = await import('./memory-channel.js');
-    return Handle.attach(target.descriptor).send(data, { ...options, correlationId: request.correlationId });
+    return InMemoryChannel.attach(target.descriptor).send(data, { ...options, correlationId: request.correlationId });
   }
   const slot = target.control.findSlot(SLOT_INBOX, encoder.encode(replyTo.slice(cut + 1)));
   if (slot < 0) {
