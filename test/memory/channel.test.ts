@@ -315,6 +315,18 @@ test('close hands this handle\'s unsettled deliveries back: a draining receiver 
   assert.is(await codeOf(b.receive({ timeoutMs: 200 })), 'ChannelClosed');
 });
 
+test('close drains a message nacked with a delay: the receiver waits for it, then ChannelClosed', async () => {
+  const channel = new InMemoryChannel();
+  await channel.send(bytes(4));
+  await (await channel.receiveDelivery()).nack({ delayMs: 100 });
+  await channel.close();
+  assert.is(await channel.tryReceive(), undefined, 'not due yet, but not ChannelClosed either');
+  const again = await within(2000, 'delayed redelivery after close', channel.receiveDelivery());
+  assert.is(again.deliveryCount, 2);
+  await again.ack();
+  assert.is(await codeOf(channel.receive()), 'ChannelClosed');
+});
+
 test('a subscriber nack redelivers within its group; the other group is unaffected', async () => {
   const channel = new InMemoryChannel();
   const a = await channel.subscribe({ group: 'a' });

@@ -187,6 +187,24 @@ export class LeaseLog {
     }
   }
 
+  /** True while some nacked message of `target` waits for its redelivery time (close drains those too). */
+  hasWaiting(target: number): boolean {
+    if (this.live() === 0) return false;
+    const c = this.control;
+    c.lock(W_LEASE_LOCK);
+    try {
+      const head = c.words[W_LEASE_HEAD]! >>> 0;
+      for (let pos = c.words[W_LEASE_TAIL]! >>> 0; pos !== head; ) {
+        const w = (pos & this.mask) >> 2;
+        if (Atomics.load(this.words, w + R_STAMP) !== 0 && this.words[w + R_STATE] === LEASE_WAITING && this.words[w + R_TARGET] === target) return true;
+        pos = (pos + this.words[w + R_RECORD_BYTES]!) >>> 0;
+      }
+      return false;
+    } finally {
+      c.unlock(W_LEASE_LOCK);
+    }
+  }
+
   /** Makes every lease in `leases` due now (their holder is going away). */
   expireNow(leases: Iterable<LeaseRef>): void {
     const c = this.control;

@@ -58,6 +58,9 @@ const QUEUE = 0;
 /** How long a due lease stays claimed by its taker when the channel has no ack deadline (ms). */
 const CLAIM_MS = 60_000;
 
+/** Something to Atomics.wait on for a plain sleep in a worker thread. */
+const sleepWord = new Int32Array(new SharedArrayBuffer(4));
+
 /** Set by attach() just around `new`, so the constructor joins that channel instead of naming one. */
 let attaching: SharedChannel | undefined;
 
@@ -195,7 +198,7 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
 
   override async tryReceive(): Promise<Uint8Array | undefined> {
     const data = this.takeData();
-    if (data === undefined && this.shared.queue.closed) throw this.drainedError();
+    if (data === undefined && this.isDrained(QUEUE)) throw this.drainedError();
     return data;
   }
 
@@ -230,7 +233,7 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
   /** Like every receive: once the channel is closed and drained, ChannelClosed (not undefined). */
   protected async pollDelivery(): Promise<Delivery | undefined> {
     const delivery = this.pollFrom(QUEUE);
-    if (delivery === undefined && this.shared.queue.closed) throw this.drainedError();
+    if (delivery === undefined && this.isDrained(QUEUE)) throw this.drainedError();
     return delivery;
   }
 
@@ -277,7 +280,12 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
     for (;;) {
       const delivery = this.pollFrom(QUEUE);
       if (delivery) return delivery;
-      const slice = this.waitSlice(end, options.timeoutMs);
+      const slice = this.waitSlice(end, options.timeoutMs, QUEUE);
+      if (ring.closed) {
+        // Closed but a nacked message is still due later: nothing to wake us, so sleep the slice.
+        Atomics.wait(sleepWord, 0, 0, slice);
+        continue;
+      }
       let record: Uint8Array;
       try {
         record = ring.receiveSync(slice);
@@ -313,7 +321,12 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
       if (signal?.aborted) throw abortedError(signal, 'waiting for a message', this.name);
       const delivery = this.pollFrom(target);
       if (delivery) return delivery;
-      const slice = this.waitSlice(end, options.timeoutMs);
+      const slice = this.waitSlice(end, options.timeoutMs, target);
+      if (ring.closed) {
+        // Closed but a nacked message is still due later: nothing to wake us, so sleep the slice.
+        await new Promise((resolve) => setTimeout(resolve, slice));
+        continue;
+      }
       let record: Uint8Array;
       try {
         record = await ring.receive({ timeoutMs: slice, signal });
@@ -328,8 +341,8 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
   }
 
   /** How long the next park may last; throws Timeout or ChannelClosed when waiting is over. */
-  private waitSlice(end: number, timeoutMs: number | undefined): number {
-    if (this.shared.queue.closed) throw this.drainedError();
+  private waitSlice(end: number, timeoutMs: number | undefined, target: number): number {
+    if (this.isDrained(target)) throw this.drainedError();
     const left = end - performance.now();
     if (left <= 0) {
       const ms = timeoutMs ?? this.options.receiveTimeoutMs;
@@ -337,6 +350,15 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
     }
     const cap = this.shared.leases.live() > 0 ? LEASE_CHECK_SLICE_MS : IDLE_SLICE_MS;
     return Math.max(1, Math.min(left, cap));
+  }
+
+  /**
+   * Closed, and nothing more can come: the ring is empty (the caller just looked) and no nacked
+   * message of this target waits for its redelivery time. Deliveries still out with receivers do
+   * not count: their holders settle them (or their deadlines pass) on their own time.
+   */
+  private isDrained(target: number): boolean {
+    return this.shared.queue.closed && !this.shared.leases.hasWaiting(target);
   }
 
   private drainedError(): ChannelClosedError {
