@@ -4,7 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { InMemoryChannel, type InMemoryChannelDescriptor } from '../../../src/backends/memory/index.js';
 
 interface Task {
-  task: 'produce' | 'produce-until-closed' | 'consume' | 'hold' | 'hold-subscribed' | 'exhaust' | 'subscribe' | 'respond' | 'wait-closed';
+  task: 'produce' | 'produce-until-closed' | 'consume' | 'flaky-consume' | 'hold' | 'hold-subscribed' | 'exhaust' | 'subscribe' | 'respond' | 'wait-closed';
   descriptor: InMemoryChannelDescriptor;
   count?: number;
   base?: number;
@@ -49,6 +49,28 @@ switch (task) {
       }
     } catch (err) {
       post({ seen, ended: codeOf(err) });
+    }
+    break;
+  }
+  case 'flaky-consume': {
+    // Nacks about a third of what it gets (some with a short delay), acks the rest, until closed.
+    let seed = base + 1;
+    const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const acked: number[] = [];
+    let nacks = 0;
+    try {
+      for (;;) {
+        const d = channel.receiveDeliverySync({ timeoutMs: 10_000 });
+        if (random() < 0.3) {
+          nacks++;
+          await d.nack({ delayMs: random() < 0.5 ? 0 : 3 });
+        } else {
+          await d.ack();
+          acked.push(new DataView(d.data.buffer, d.data.byteOffset).getUint32(0));
+        }
+      }
+    } catch (err) {
+      post({ acked, nacks, ended: codeOf(err) });
     }
     break;
   }
