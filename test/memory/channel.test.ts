@@ -374,6 +374,24 @@ test('reply to a plain channel name goes to that channel with the correlation id
   await answers.close();
 });
 
+test('more unsettled deliveries than the lease log holds: still handed out, nack and ack still work', async () => {
+  const channel = new InMemoryChannel({ leaseBytes: 4096 });
+  for (let i = 0; i < 100; i++) await channel.send(new Uint8Array(100).fill(i));
+  const first = [];
+  for (let i = 0; i < 100; i++) first.push(await channel.receiveDelivery({ timeoutMs: 500 }));
+  assert.ok(channel.shared.leases.live() < 100, 'the log is full: some deliveries are unleased');
+  for (const d of first) await d.nack();
+  const again = [];
+  for (let i = 0; i < 100; i++) again.push(await channel.receiveDelivery({ timeoutMs: 500 }));
+  assert.equal(again.map((d) => d.data[0]).sort((a, b) => a! - b!), [...Array(100).keys()]);
+  assert.ok(again.every((d) => d.deliveryCount === 2));
+  for (const d of again) await d.ack();
+  assert.is(await channel.tryReceive(), undefined);
+  assert.is(channel.shared.leases.live(), 0);
+  assert.is(channel.stats().inFlight, 0);
+  await channel.close();
+});
+
 test('bad input: typed errors, nothing lost', async () => {
   const channel = new InMemoryChannel({ capacityBytes: 4096 });
   await channel.send(bytes(1));
