@@ -339,8 +339,11 @@ export class MpmcRing extends RingBase {
     this.checkMax(max);
     this.finishHeld();
     const bytes = this.bytes;
+    // At most about one ring-full per call, so steady producers cannot keep it going forever.
+    let budget = this.capacityBytes;
     let n = 0;
-    while (n < max && this.claimRun(Math.min(RUN_MESSAGES, max - n))) {
+    while (n < max && budget > 0 && this.claimRun(Math.min(RUN_MESSAGES, max - n))) {
+      budget -= (this.runEnd - this.runStart) >>> 0;
       n += this.consumeRun((at, length) => into.push(bytes.slice(at, at + length)));
     }
     return into;
@@ -351,8 +354,12 @@ export class MpmcRing extends RingBase {
     this.finishHeld();
     const views = (this.readViews ??= new ViewCache(this.buffer, this.capacityBytes));
     const visit = (at: number, length: number) => onMessage(views.view(at, length));
+    let budget = this.capacityBytes; // about one ring-full per call at most (see tryReceiveBatch)
     let n = 0;
-    while (n < max && this.claimRun(Math.min(RUN_MESSAGES, max - n))) n += this.consumeRun(visit);
+    while (n < max && budget > 0 && this.claimRun(Math.min(RUN_MESSAGES, max - n))) {
+      budget -= (this.runEnd - this.runStart) >>> 0;
+      n += this.consumeRun(visit);
+    }
     return n;
   }
 

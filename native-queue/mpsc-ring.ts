@@ -232,8 +232,8 @@ export class MpscRing extends RingBase {
   }
 
   /**
-   * Visits up to `max` records, BURST at a time per lane, round-robin, until every lane is empty.
-   * Each lane's read index is published once per burst.
+   * Visits up to `max` records, BURST at a time per lane, round-robin, until every lane is empty
+   * (or about one ring-full was visited). Each lane's read index is published once per burst.
    */
   private forEachRecord(max: number, visit: (at: number, length: number) => void): number {
     this.releaseHeld();
@@ -241,7 +241,10 @@ export class MpscRing extends RingBase {
     let lane = this.nextLane;
     let emptyInARow = 0;
     let n = 0;
-    while (n < max && emptyInARow < count) {
+    // At most about one ring-full per call, so steady producers cannot keep it going forever.
+    let budget = this.capacityBytes * count;
+    const publishEvery = this.capacityBytes / 4; // give space back early inside a long burst
+    while (n < max && emptyInARow < count && budget > 0) {
       const reader = this.reader(lane);
       let took = 0;
       try {
@@ -250,9 +253,11 @@ export class MpscRing extends RingBase {
           if (at < 0) break;
           const length = reader.length;
           reader.advance();
+          budget -= length + 4;
           took++;
           n++;
           visit(at, length);
+          if (reader.unpublishedBytes >= publishEvery) reader.publish();
         }
       } finally {
         reader.publish();

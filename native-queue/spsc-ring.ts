@@ -142,10 +142,13 @@ export class SpscRing extends RingBase {
   tryReceiveBatch(max: number, into: Uint8Array[] = []): Uint8Array[] {
     this.checkMax(max);
     const reader = this.startRead();
-    for (let n = 0; n < max; n++) {
+    // At most about one ring-full per call, so a steady producer cannot keep it going forever.
+    let budget = this.capacityBytes;
+    for (let n = 0; n < max && budget > 0; n++) {
       const at = reader.peek();
       if (at < 0) break;
       into.push(this.bytes.slice(at, at + reader.length));
+      budget -= reader.length + 4;
       reader.advance();
       if (reader.unpublishedBytes >= this.publishEvery) reader.publish();
     }
@@ -158,11 +161,13 @@ export class SpscRing extends RingBase {
     const reader = this.startRead();
     const views = (this.readViews ??= new ViewCache(this.buffer, this.capacityBytes));
     let n = 0;
+    let budget = this.capacityBytes; // about one ring-full per call at most (see tryReceiveBatch)
     try {
-      while (n < max) {
+      while (n < max && budget > 0) {
         const at = reader.peek();
         if (at < 0) break;
         const length = reader.length;
+        budget -= length + 4;
         // Stepping past it locally is safe: its memory stays ours until publish().
         reader.advance();
         n++;
