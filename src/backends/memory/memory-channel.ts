@@ -18,9 +18,9 @@ import type {
   SubscribeOptions,
 } from '../../channel.js';
 import { BaseChannel } from '../../base-channel.js';
-import { abortedError } from '../../deadline.js';
-import { DEAD_LETTER_HEADERS, SettleableDelivery } from '../../delivery.js';
-import { ChannelClosedError, InvalidConfigurationError, SerializationError, TimeoutError } from '../../errors.js';
+import { SettleableDelivery } from '../../delivery.js';
+import { DeadLetterSender, type DeadLetterOpeners } from './dead-letter.js';
+import { InvalidConfigurationError, SerializationError } from '../../errors.js';
 import { newMessageId } from '../../ids.js';
 import { nowMs } from '../../metrics/channel-metrics.js';
 import { Backpressure } from './backpressure.js';
@@ -36,7 +36,7 @@ import {
 import { LEASE_HELD, type LeaseRef } from './lease-log.js';
 import { BARE_ENVELOPE_BYTES, memoryCapabilities } from './memory-capabilities.js';
 import { SendPath } from './send-path.js';
-import { channelErrorFromRing, isRingError } from './ring-errors.js';
+import { drainedError, isDrained, ringOf, waitForDelivery, waitForDeliverySync } from './receive-wait.js';
 import { LeaseSettler, type SettlementHost } from './settlement.js';
 import {
   BACKEND_KEYS,
@@ -51,15 +51,9 @@ import { openSubscription, requestReply, sendReply } from './subscription.js';
 
 export interface InMemoryChannelOptions extends Partial<ChannelOptions>, MemoryBackendOptions {}
 
-/** Longest a waiting receiver sleeps before it looks at the lease log again (ms). */
-const LEASE_CHECK_SLICE_MS = 50;
-const IDLE_SLICE_MS = 250;
 const QUEUE = 0;
 /** How long a due lease stays claimed by its taker when the channel has no ack deadline (ms). */
 const CLAIM_MS = 60_000;
-
-/** Something to Atomics.wait on for a plain sleep in a worker thread. */
-const sleepWord = new Int32Array(new SharedArrayBuffer(4));
 
 /** Set by attach() just around `new`, so the constructor joins that channel instead of naming one. */
 let attaching: SharedChannel | undefined;
@@ -73,7 +67,7 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
   readonly leasesById = new Map<string, LeaseRef>();
   private readonly sendPath: SendPath;
   private readonly leaseDeliveries: boolean;
-  private deadLetterChannel: InMemoryChannel | undefined;
+  private readonly deadLetters: DeadLetterSender;
   private handleClosed = false;
 
   constructor(options: InMemoryChannelOptions = {}) {
@@ -98,13 +92,14 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
       this.shared = existing;
     } else {
       const resolved: ResolvedMemoryOptions = { ...o, ...this.backendOptions };
-      this.shared = SharedChannel.create(resolved, o.deadLetter === false ? undefined : deadLetterShared(o.deadLetter, undefined));
+      this.shared = SharedChannel.create(resolved, o.deadLetter === false ? undefined : DEAD_LETTER_OPENERS.named(o.deadLetter));
       SharedChannel.register(this.shared);
     }
     this.capabilities = memoryCapabilities(this.shared.queue.maxMessageBytes, this.shared.options.leaseBytes);
     this.backpressure = new Backpressure(this.shared.control, name, this.shared.options.capacity, o.backpressure, this.metrics);
     this.sendPath = new SendPath(this.shared, this.backpressure, this.metrics, name, o.sendTimeoutMs, this.capabilities.maxMessageBytes + BARE_ENVELOPE_BYTES);
     this.leaseDeliveries = o.delivery !== 'at-most-once' && o.ackTimeoutMs > 0;
+    this.deadLetters = new DeadLetterSender(name, o.deadLetter, this.shared.deadLetter, DEAD_LETTER_OPENERS);
   }
 
   /** Another handle on the channel `descriptor` describes, in this thread or another one. */
@@ -198,7 +193,7 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
 
   override async tryReceive(): Promise<Uint8Array | undefined> {
     const data = this.takeData();
-    if (data === undefined && this.isDrained(QUEUE)) throw this.drainedError();
+    if (data === undefined && isDrained(this.shared, QUEUE)) throw drainedError(this.name);
     return data;
   }
 
@@ -233,7 +228,7 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
   /** Like every receive: once the channel is closed and drained, ChannelClosed (not undefined). */
   protected async pollDelivery(): Promise<Delivery | undefined> {
     const delivery = this.pollFrom(QUEUE);
-    if (delivery === undefined && this.isDrained(QUEUE)) throw this.drainedError();
+    if (delivery === undefined && isDrained(this.shared, QUEUE)) throw drainedError(this.name);
     return delivery;
   }
 
@@ -275,32 +270,12 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
   /** Worker threads only: the next message as a Delivery, blocking this thread until one comes. */
   receiveDeliverySync(options: { timeoutMs?: number } = {}): Delivery {
     this.checkNotMainThread('receiveDeliverySync', 'receiveDelivery');
-    const ring = this.shared.queue;
-    const end = performance.now() + (options.timeoutMs ?? this.options.receiveTimeoutMs);
-    for (;;) {
-      const delivery = this.pollFrom(QUEUE);
-      if (delivery) return delivery;
-      const slice = this.waitSlice(end, options.timeoutMs, QUEUE);
-      if (ring.closed) {
-        // Closed but a nacked message is still due later: nothing to wake us, so sleep the slice.
-        Atomics.wait(sleepWord, 0, 0, slice);
-        continue;
-      }
-      let record: Uint8Array;
-      try {
-        record = ring.receiveSync(slice);
-      } catch (err) {
-        if (isRingError(err, 'RING_TIMEOUT') || isRingError(err, 'RING_CLOSED')) continue;
-        throw channelErrorFromRing(err, this.name, 'receive');
-      }
-      const taken = this.accept(record, QUEUE);
-      if (taken) return taken;
-    }
+    return waitForDeliverySync(this, QUEUE, options);
   }
 
   /** The next delivery of a ring (QUEUE or 1 + subscriber slot) if one is there now. */
   pollFrom(target: number): SettleableDelivery | undefined {
-    const ring = target === QUEUE ? this.shared.queue : this.shared.subscriberRings[target - 1]!;
+    const ring = ringOf(this.shared, target);
     for (;;) {
       const fromLease = this.takeDueLease(target);
       if (fromLease) return fromLease;
@@ -312,57 +287,14 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
     }
   }
 
-  /** Waits for the next delivery of a ring, in slices so that due leases are noticed. */
-  async waitFrom(target: number, options: ReceiveOptions): Promise<SettleableDelivery> {
-    const ring = target === QUEUE ? this.shared.queue : this.shared.subscriberRings[target - 1]!;
-    const signal = options.signal;
-    const end = performance.now() + (options.timeoutMs ?? this.options.receiveTimeoutMs);
-    for (;;) {
-      if (signal?.aborted) throw abortedError(signal, 'waiting for a message', this.name);
-      const delivery = this.pollFrom(target);
-      if (delivery) return delivery;
-      const slice = this.waitSlice(end, options.timeoutMs, target);
-      if (ring.closed) {
-        // Closed but a nacked message is still due later: nothing to wake us, so sleep the slice.
-        await new Promise((resolve) => setTimeout(resolve, slice));
-        continue;
-      }
-      let record: Uint8Array;
-      try {
-        record = await ring.receive({ timeoutMs: slice, signal });
-      } catch (err) {
-        if (isRingError(err, 'RING_TIMEOUT') || isRingError(err, 'RING_CLOSED')) continue;
-        if (isRingError(err, 'RING_ABORTED') && signal) throw abortedError(signal, 'waiting for a message', this.name);
-        throw channelErrorFromRing(err, this.name, 'receive');
-      }
-      const taken = this.accept(record, target);
-      if (taken) return taken;
-    }
+  /** Waits for the next delivery of a ring (see receive-wait.ts). */
+  waitFrom(target: number, options: ReceiveOptions): Promise<SettleableDelivery> {
+    return waitForDelivery(this, target, options);
   }
 
-  /** How long the next park may last; throws Timeout or ChannelClosed when waiting is over. */
-  private waitSlice(end: number, timeoutMs: number | undefined, target: number): number {
-    if (this.isDrained(target)) throw this.drainedError();
-    const left = end - performance.now();
-    if (left <= 0) {
-      const ms = timeoutMs ?? this.options.receiveTimeoutMs;
-      throw new TimeoutError(`timed out after ${ms} ms waiting for a message; raise timeoutMs or check that a sender is running`, { channel: this.name });
-    }
-    const cap = this.shared.leases.live() > 0 ? LEASE_CHECK_SLICE_MS : IDLE_SLICE_MS;
-    return Math.max(1, Math.min(left, cap));
-  }
-
-  /**
-   * Closed, and nothing more can come: the ring is empty (the caller just looked) and no nacked
-   * message of this target waits for its redelivery time. Deliveries still out with receivers do
-   * not count: their holders settle them (or their deadlines pass) on their own time.
-   */
-  private isDrained(target: number): boolean {
-    return this.shared.queue.closed && !this.shared.leases.hasWaiting(target);
-  }
-
-  private drainedError(): ChannelClosedError {
-    return new ChannelClosedError('the channel is closed and everything sent before has been received; open a new one', { channel: this.name });
+  /** A record a blocking ring call returned (receive-wait.ts). */
+  acceptRecord(record: Uint8Array, target: number): SettleableDelivery | undefined {
+    return this.accept(record, target);
   }
 
   /** A record just taken from a ring becomes a delivery (leased), or is dropped as expired. */
@@ -436,24 +368,7 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
 
   /** Sends a copy to the dead-letter channel (original payload and headers plus reasons), or counts it failed. */
   async deadLetterOrFail(message: Message, reason: string): Promise<void> {
-    const dlq = this.deadLetterHandle();
-    if (!dlq) {
-      this.metrics.count('failed');
-      return;
-    }
-    await dlq.send(message.data, {
-      headers: {
-        ...message.headers,
-        [DEAD_LETTER_HEADERS.reason]: reason,
-        [DEAD_LETTER_HEADERS.sourceChannel]: this.name,
-        [DEAD_LETTER_HEADERS.deliveryCount]: String(message.deliveryCount),
-        [DEAD_LETTER_HEADERS.originalId]: message.id,
-        [DEAD_LETTER_HEADERS.originalTimestamp]: String(message.timestamp),
-      },
-      key: message.key,
-      correlationId: message.correlationId,
-      replyTo: message.replyTo,
-    });
+    if (!(await this.deadLetters.send(message, reason))) this.metrics.count('failed');
   }
 
   forgetDelivery(id: string): void {
@@ -463,15 +378,6 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
 
   countMetric(counter: 'deadLettered' | 'failed'): void {
     this.metrics.count(counter);
-  }
-
-  private deadLetterHandle(): InMemoryChannel | undefined {
-    const name = this.options.deadLetter;
-    if (name === false) return undefined;
-    if (!this.deadLetterChannel || this.deadLetterChannel.isClosed) {
-      this.deadLetterChannel = InMemoryChannel.attach(deadLetterShared(name, this.shared.deadLetter).descriptor);
-    }
-    return this.deadLetterChannel;
   }
 
   // ---- pub/sub, request/reply -----------------------------------------------------------------
@@ -516,14 +422,11 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
   }
 }
 
-/** The dead-letter channel of that name in this thread (made with default options if new). */
-function deadLetterShared(name: string, known: SharedChannel | undefined): SharedChannel {
-  if (known && known.name === name && !known.closed) return known;
-  const found = SharedChannel.named(name);
-  if (found) return found;
-  const created = new InMemoryChannel({ name });
-  return created.shared;
-}
+/** How a channel finds its dead-letter channel: by name in this thread, or made with defaults. */
+const DEAD_LETTER_OPENERS: DeadLetterOpeners = {
+  named: (name) => SharedChannel.named(name) ?? new InMemoryChannel({ name }).shared,
+  attach: (descriptor) => InMemoryChannel.attach(descriptor),
+};
 
 function stripUndefined(options: InMemoryChannelOptions): InMemoryChannelOptions {
   if (options === null || typeof options !== 'object') {
