@@ -1,7 +1,7 @@
 // Loads what the bench measures of our own code — native-queue's rings and, later, the in-memory
 // Channel — lazily and by file URL, so that a module that does not exist yet (other people are
 // writing it) becomes a "not available yet" row instead of a crash, and `tsc` stays clean either
-// way. The interfaces below are the subset of native-queue/API.md the cases use.
+// way. The interfaces below are the subset of the native-queue API (native-queue/README.md) the cases use.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NotAvailable } from './types.js';
