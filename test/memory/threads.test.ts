@@ -7,7 +7,7 @@ import { DEAD_LETTER_HEADERS } from '../../src/delivery.js';
 import { codeOf, within } from './helpers.js';
 
 const test = suite('InMemoryChannel across worker threads');
-const BOOT = new URL('./workers/boot.mjs', import.meta.url);
+const BOOT = new URL('../support/tsx-worker.mjs', import.meta.url);
 const SCRIPT = new URL('./workers/channel-worker.ts', import.meta.url).href;
 const workers = new Set<Worker>();
 

@@ -2,7 +2,7 @@
 // per-producer tallies of the stress tests.
 import { Worker } from 'node:worker_threads';
 
-const BOOT_URL = new URL('./workers/boot.mjs', import.meta.url);
+const BOOT_URL = new URL('../support/tsx-worker.mjs', import.meta.url);
 
 export interface TestWorker {
   readonly worker: Worker;
