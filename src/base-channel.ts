@@ -23,6 +23,33 @@ import { resolveOptions, type ResolvedOptions } from './options.js';
 
 const RECENTLY_SETTLED_KEPT = 4096;
 
+type SettledCounter = 'acked' | 'nacked' | 'deadLettered';
+
+/** The backend's settler, plus: once a settlement is done, the channel forgets the delivery. */
+class ForgettingSettler implements Settler {
+  delivery!: SettleableDelivery;
+
+  constructor(
+    private readonly inner: Settler,
+    private readonly onSettled: (delivery: SettleableDelivery, counter: SettledCounter) => void,
+  ) {}
+
+  async ack(m: Message): Promise<void> {
+    await this.inner.ack(m);
+    this.onSettled(this.delivery, 'acked');
+  }
+
+  async nack(m: Message, o: Required<NackOptions>): Promise<void> {
+    await this.inner.nack(m, o);
+    this.onSettled(this.delivery, 'nacked');
+  }
+
+  async deadLetter(m: Message, reason: string): Promise<void> {
+    await this.inner.deadLetter(m, reason);
+    this.onSettled(this.delivery, 'deadLettered');
+  }
+}
+
 export abstract class BaseChannel implements Channel {
   readonly name: string;
   readonly options: ResolvedOptions;
@@ -119,26 +146,17 @@ export abstract class BaseChannel implements Channel {
   // ---- helpers for backends ---------------------------------------------------------------
 
   /** Wraps a received message so that settling it also forgets it from `inFlight`. */
-  protected deliver(message: Message, settler: Settler): SettleableDelivery {
-    const forgetting: Settler = {
-      ack: async (m) => {
-        await settler.ack(m);
-        this.settled(delivery, 'acked');
-      },
-      nack: async (m, o) => {
-        await settler.nack(m, o);
-        this.settled(delivery, 'nacked');
-      },
-      deadLetter: async (m, reason) => {
-        await settler.deadLetter(m, reason);
-        this.settled(delivery, 'deadLettered');
-      },
-    };
+  protected deliver(message: Message, settler: Settler, receivedAtMs?: number): SettleableDelivery {
+    const forgetting = new ForgettingSettler(settler, this.onSettled);
     const delivery = new SettleableDelivery(message, forgetting);
+    forgetting.delivery = delivery;
     this.inFlight.set(message.id, delivery);
-    this.metrics.received(message.timestamp);
+    this.metrics.received(message.timestamp, receivedAtMs);
     return delivery;
   }
+
+  /** One function per channel (not three closures per delivery) for ForgettingSettler. */
+  private readonly onSettled = (delivery: SettleableDelivery, counter: SettledCounter): void => this.settled(delivery, counter);
 
   /** Throws the typed error for a payload that is not bytes or is too large for this backend. */
   protected checkPayload(data: unknown): asserts data is Uint8Array {
@@ -164,7 +182,7 @@ export abstract class BaseChannel implements Channel {
     }
   }
 
-  private settled(delivery: SettleableDelivery, counter: 'acked' | 'nacked' | 'deadLettered'): void {
+  private settled(delivery: SettleableDelivery, counter: SettledCounter): void {
     this.inFlight.delete(delivery.id);
     this.metrics.count(counter);
     this.recentlySettled.set(delivery.id, delivery);

@@ -30,10 +30,14 @@ export class ChannelMetrics {
     else if (counter === 'received') this.receivedRate.add(n);
   }
 
-  /** A message sent at `sentAtMs` (epoch ms) was just handed to a receiver. */
-  received(sentAtMs: number): void {
-    this.count('received');
-    this.latency.record(nowMs() - sentAtMs);
+  /**
+   * A message sent at `sentAtMs` (epoch ms) was just handed to a receiver. A caller handing out a
+   * batch reads the clock once and passes it as `nowEpochMs`.
+   */
+  received(sentAtMs: number, nowEpochMs: number = nowMs()): void {
+    this.counts.received += 1;
+    this.receivedRate.add(1);
+    this.latency.record(nowEpochMs - sentAtMs);
   }
 
   snapshot(pending: number, inFlight: number): ChannelStats {

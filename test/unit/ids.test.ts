@@ -26,4 +26,26 @@ test('the time part encodes the send time in ms', () => {
   assert.ok(ms >= before && ms <= Date.now());
 });
 
+test('ids made from a given send time: increasing across counter carries and a clock that steps back', () => {
+  const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+  const timeOf = (id: string) => [...id.slice(0, 10)].reduce((ms, ch) => ms * 32 + alphabet.indexOf(ch), 0);
+  const base = Date.now() + 10_000; // later than anything the other tests used
+  let previous = newMessageId(base + 0.75);
+  assert.is(timeOf(previous), base, 'the fractional part is dropped');
+  // 2000 ids in one millisecond cross the 32-id boundary of the counter's last character many times.
+  for (let i = 0; i < 2000; i++) {
+    const id = newMessageId(base + 0.5);
+    assert.ok(id > previous, `${id} <= ${previous}`);
+    assert.is(id.slice(10, 18), previous.slice(10, 18), 'the sender tag stays');
+    previous = id;
+  }
+  const stepBack = newMessageId(base - 5_000);
+  assert.ok(stepBack > previous, 'a clock that stepped back still gives a greater id');
+  assert.is(timeOf(stepBack), base);
+  const later = newMessageId(base + 1);
+  assert.is(timeOf(later), base + 1);
+  assert.ok(later > stepBack);
+  assert.match(later, /^[0-9A-HJKMNP-TV-Z]{26}$/);
+});
+
 test.run();

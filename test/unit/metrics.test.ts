@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LatencyHistogram } from '../../src/metrics/latency-histogram.js';
+import { RateWindow } from '../../src/metrics/rate-window.js';
 import { ChannelMetrics, nowMs } from '../../src/metrics/channel-metrics.js';
 
 const test = suite('metrics');
@@ -46,6 +47,28 @@ test('ChannelMetrics reports counts, latency and a non-zero throughput after tra
   assert.is(s.latency.count, 500);
   assert.ok(s.latency.p50Ms >= 1.9 && s.latency.p50Ms < 2.3, `p50 ${s.latency.p50Ms}`);
   assert.ok(s.throughput.sentPerSec > 0 && s.throughput.receivedPerSec > 0);
+});
+
+test('RateWindow: rates from counted events, reading the clock only now and then', () => {
+  let now = 1_000_000; // ms, a fake monotonic clock
+  let reads = 0;
+  const w = new RateWindow(() => (reads++, now));
+  // 10 000 events a second for 5 s, in steps of 1 ms.
+  for (let ms = 0; ms < 5000; ms++) {
+    now += 1;
+    for (let i = 0; i < 10; i++) w.add(1);
+  }
+  assert.ok(reads <= 50_000 / 16, `the clock is read now and then, not per event (${reads} reads)`);
+  const steady = w.perSecond();
+  assert.ok(Math.abs(steady - 10_000) < 300, `5 s at 10 000/s reads as ${steady}/s`);
+  // Quiet for 30 s: the window forgets everything.
+  now += 30_000;
+  assert.is(w.perSecond(), 0);
+  // A few events after the quiet spell count in the seconds they arrived, not spread over the quiet.
+  for (let i = 0; i < 5; i++) w.add(1);
+  now += 500;
+  const r = w.perSecond();
+  assert.ok(r > 0 && r <= 5 / 0.5 + 1e-9, `5 events in the last moment: ${r}/s`);
 });
 
 test.run();

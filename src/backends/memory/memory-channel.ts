@@ -162,10 +162,10 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
   private outgoing(data: Uint8Array, options: Omit<SendOptions, 'timeoutMs' | 'signal'> | undefined, timestamp = nowMs()): EnvelopeFields {
     this.ensureOpen('send');
     this.checkPayload(data);
-    if (options === undefined) return { id: newMessageId(), data, timestamp, deliveryCount: 1 };
+    if (options === undefined) return { id: newMessageId(timestamp), data, timestamp, deliveryCount: 1 };
     checkEnvelopeFields(options, this.name);
     return {
-      id: newMessageId(),
+      id: newMessageId(timestamp),
       data,
       timestamp,
       deliveryCount: 1,
@@ -249,8 +249,9 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
       const records = this.shared.taker.takeMany(this.shared.queue, max - batch.length);
       if (records.length === 0) break;
       this.shared.control.taken(records.length);
+      const now = nowMs(); // one clock read for the batch: they are all handed over now
       for (const record of records) {
-        const delivery = this.accept(record, QUEUE, true);
+        const delivery = this.accept(record, QUEUE, true, now);
         if (delivery) batch.push(delivery);
       }
     }
@@ -298,18 +299,18 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
   }
 
   /** A record just taken from a ring becomes a delivery (leased), or is dropped as expired. */
-  private accept(record: Uint8Array, target: number, counted = false): SettleableDelivery | undefined {
+  private accept(record: Uint8Array, target: number, counted = false, now?: number): SettleableDelivery | undefined {
     if (counted) {
       // the caller already counted the batch out of the queue
     } else if (target === QUEUE) this.shared.control.taken();
     else this.shared.control.rang();
     const message = decodeEnvelope(record, this.name);
-    if (this.options.messageTtlMs !== Infinity && nowMs() - message.timestamp > this.options.messageTtlMs) {
+    if (this.options.messageTtlMs !== Infinity && (now ?? nowMs()) - message.timestamp > this.options.messageTtlMs) {
       this.metrics.count('expired');
       return undefined;
     }
     const lease = this.leaseDeliveries ? this.shared.leases.add(record, LEASE_HELD, target, Date.now() + this.options.ackTimeoutMs) : undefined;
-    return this.handOut(message, record, target, lease);
+    return this.handOut(message, record, target, lease, now);
   }
 
   /**
@@ -351,17 +352,17 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
     return this.handOut(message, record, target, undefined);
   }
 
-  private handOut(message: Message, record: Uint8Array, target: number, lease: LeaseRef | undefined): SettleableDelivery {
+  private handOut(message: Message, record: Uint8Array, target: number, lease: LeaseRef | undefined, now?: number): SettleableDelivery {
     const settler = new LeaseSettler(this, record, target, lease);
     if (this.options.delivery === 'at-most-once') {
       // At-most-once: the channel forgets a message when it hands it out, so the delivery is not
       // tracked; ack() is a no-op and nack() can still put it back on request.
-      this.metrics.received(message.timestamp);
+      this.metrics.received(message.timestamp, now);
       this.metrics.count('acked');
       return new SettleableDelivery(message, settler);
     }
     if (lease) this.leasesById.set(message.id, lease);
-    return this.deliver(message, settler);
+    return this.deliver(message, settler, now);
   }
 
   // ---- settlement support (see settlement.ts) ------------------------------------------------
