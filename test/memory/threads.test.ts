@@ -84,7 +84,10 @@ test('flaky consumers in two workers nack a third of the time: every message is 
   await channel.close();
   const results = await Promise.all(consumers.map((c) => c.next<{ acked: number[]; nacks: number; ended: string }>('flaky results')));
   const acked = results.flatMap((r) => r.acked);
-  assert.ok(results.every((r) => r.nacks > 100), `both nacked plenty: ${results.map((r) => r.nacks)}`);
+  // How the work splits between the two workers is up to the scheduler (one may boot late on a
+  // busy machine and get little), so the split is not asserted; that nacks really happened is.
+  const nacks = results.reduce((sum, r) => sum + r.nacks, 0);
+  assert.ok(nacks > 300, `about 30% of deliveries should be nacked, got ${nacks}`);
   assert.is(new Set(acked).size, total, 'every message acked');
   assert.is(acked.length, total, 'and each exactly once here (nobody missed a deadline)');
   for (const r of results) assert.is(r.ended, 'ChannelClosed');
