@@ -12,7 +12,7 @@ import { ALL_CASES } from './cases/index.js';
 import { combinePasses } from './harness/passes.js';
 import { renderTable, type CaseRow } from './harness/report.js';
 import { COMPARISONS } from './harness/targets.js';
-import { NotAvailable, type RunContext } from './harness/types.js';
+import type { RunContext } from './harness/types.js';
 
 /** Passes over the cases in a full run (see harness/passes.ts for why more than one). */
 const DEFAULT_PASSES = 3;
@@ -97,9 +97,8 @@ async function main(): Promise<void> {
         rows.push({ caseId: benchCase.id, title: benchCase.title, status: 'ok', figures });
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        const status = error instanceof NotAvailable ? 'not available yet' : 'failed';
-        rows.push({ caseId: benchCase.id, title: benchCase.title, status, reason, figures: [] });
-        if (status === 'failed' && error instanceof Error) ctx.log(error.stack ?? reason);
+        rows.push({ caseId: benchCase.id, title: benchCase.title, status: 'failed', reason, figures: [] });
+        if (error instanceof Error) ctx.log(error.stack ?? reason);
       }
       ctx.log(`pass ${pass + 1}/${passCount} ${benchCase.id}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
@@ -110,7 +109,7 @@ async function main(): Promise<void> {
   console.log('');
   console.log(renderTable(rows, verdicts));
   const failed = rows.filter((r) => r.status === 'failed').length;
-  console.log(`\n${rows.length} cases in ${((performance.now() - started) / 1000).toFixed(0)} s: ${rows.filter((r) => r.status === 'ok').length} measured, ${rows.filter((r) => r.status === 'not available yet').length} not available yet, ${failed} failed; ${passCount} pass${passCount === 1 ? '' : 'es'}; ratios are ours / peer, the median of the per-pass ratios, all measured in this run; load ${loadavg()[0]!.toFixed(2)} at the end.`);
+  console.log(`\n${rows.length} cases in ${((performance.now() - started) / 1000).toFixed(0)} s: ${rows.filter((r) => r.status === 'ok').length} measured, ${failed} failed; ${passCount} pass${passCount === 1 ? '' : 'es'}; ratios are ours / peer, the median of the per-pass ratios, all measured in this run; load ${loadavg()[0]!.toFixed(2)} at the end.`);
 
   const json = {
     machine: { ...facts, loadAverage1mAtEnd: Number(loadavg()[0]!.toFixed(2)) },

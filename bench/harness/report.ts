@@ -6,7 +6,7 @@ import type { Figure } from './types.js';
 export interface CaseRow {
   caseId: string;
   title: string;
-  status: 'ok' | 'not available yet' | 'failed' | 'skipped';
+  status: 'ok' | 'failed' | 'skipped';
   reason?: string;
   figures: Figure[];
 }

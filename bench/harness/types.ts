@@ -31,11 +31,3 @@ export interface BenchCase {
   onePass?: boolean;
   run(ctx: RunContext): Promise<Figure[]>;
 }
-
-/**
- * Thrown by a case whose subject does not exist yet (native-queue or InMemoryChannel not
- * written yet): the run shows a "not available yet" row instead of crashing.
- */
-export class NotAvailable extends Error {
-  override readonly name = 'NotAvailable';
-}
