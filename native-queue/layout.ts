@@ -27,10 +27,11 @@ export const META_CLOSED = 5;
 export const META_NEXT_TOKEN = 6;
 
 /**
- * A "bell" is one line: word 0 counts the threads parked on it (the sleep flag), word 1 is the
- * counter they wait on. A waker bumps word 1 and notifies only when word 0 is not zero.
+ * A "bell" is one line: word 0 is the sleep flag (raised by each park, cleared by the waker that
+ * wakes it; see waiting.ts), word 1 is the counter waiters wait on. A waker bumps word 1 and
+ * notifies only when it finds word 0 raised.
  */
-export const BELL_SLEEPERS = 0;
+export const BELL_ARMED = 0;
 export const BELL_COUNTER = 1;
 
 export const MIN_CAPACITY = 256;

@@ -5,7 +5,7 @@ import { isMainThread } from 'node:worker_threads';
 import { abortedError, closedError, RingError, timeoutError } from './errors.js';
 import { META_CLOSED } from './layout.js';
 import type { Ring, RingDescriptor, RingKind, RingOptions, WaitOptions } from './types.js';
-import { parkAsync, parkSync, wakeAll } from './waiting.js';
+import { armBell, parkAsync, parkSync, wakeAll } from './waiting.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
 const SEND = 0;
@@ -198,17 +198,12 @@ export abstract class RingBase implements Ring {
     if (op === SEND) this.checkMessage(message as Uint8Array);
     if (this.attempt(op, message) || this.spin(op, message, deadline)) return this.takeReceived();
     const bell = op === SEND ? this.producerBell() : this.consumerBell();
-    Atomics.add(this.words, bell, 1); // the sleep flag: wakers notify only while it is non-zero
-    try {
-      for (;;) {
-        const seen = Atomics.load(this.words, bell + 1);
-        if (this.attempt(op, message)) return this.takeReceived(); // the re-check after raising the flag
-        const left = deadline - performance.now();
-        if (left <= 0) throw timeoutError(timeoutMs as number);
-        parkSync(this.words, bell, seen, Math.min(this.options.parkSliceMs, left));
-      }
-    } finally {
-      Atomics.sub(this.words, bell, 1);
+    for (;;) {
+      const seen = armBell(this.words, bell); // wakers notify only while the bell is armed
+      if (this.attempt(op, message)) return this.takeReceived(); // the re-check after arming
+      const left = deadline - performance.now();
+      if (left <= 0) throw timeoutError(timeoutMs as number);
+      parkSync(this.words, bell, seen, Math.min(this.options.parkSliceMs, left));
     }
   }
 
@@ -225,10 +220,9 @@ export abstract class RingBase implements Ring {
       signal.addEventListener('abort', onAbort, { once: true });
     });
     const bell = op === SEND ? this.producerBell() : this.consumerBell();
-    Atomics.add(this.words, bell, 1);
     try {
       for (;;) {
-        const seen = Atomics.load(this.words, bell + 1);
+        const seen = armBell(this.words, bell);
         if (this.attempt(op, message)) return this.takeReceived();
         if (signal?.aborted) throw abortedError();
         const left = deadline - performance.now();
@@ -236,7 +230,6 @@ export abstract class RingBase implements Ring {
         await parkAsync(this.words, bell, seen, Math.min(this.options.parkSliceMs, left), aborted);
       }
     } finally {
-      Atomics.sub(this.words, bell, 1);
       if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
     }
   }

@@ -1,17 +1,41 @@
-// Waking and parking on a bell (one 128-byte line: [sleepers, counter], see layout.ts).
+// Waking and parking on a bell (one 128-byte line: [armed, counter], see layout.ts).
 //
 // The protocol that avoids lost wake-ups, with every step sequentially consistent:
-//   waiter: sleepers += 1; seen = counter; re-check the condition; wait(counter, seen, slice)
-//   waker:  change the state (publish an index, set closed); if sleepers != 0: counter += 1; notify
-// Either the waker sees the waiter's sleepers increment (and bumps the counter, which makes the
-// wait return at once even if it has not started yet), or the waiter's re-check sees the waker's
-// state change. Waiters wait for the counter to *change*, never for a value, so nothing can be
-// skipped. Every wait is bounded by a slice, so even a bug here costs latency, not a hang.
-import { BELL_COUNTER, BELL_SLEEPERS } from './layout.js';
+//   waiter (each round): seen = counter; armed += 1; re-check the condition; wait(counter, seen, slice)
+//   waker:  change the state (publish an index, set closed);
+//           if armed != 0 and exchange(armed, 0) != 0: counter += 1; notify
+// The waker that takes the arms (the exchange) bumps the counter, and it does so after the
+// waiter read `seen`, so the wait returns at once even if it has not started yet. Any waker
+// that comes later either finds a new arm (and bumps the counter itself) or finds none because an
+// earlier waker already took it, and then the counter has moved past `seen` already; a state
+// change published before the waiter armed is seen by its re-check. Waiters wait for the counter
+// to *change*, never for a value, so nothing can be skipped.
+//
+// Why the waker clears the arms instead of the waiter taking its own back when it leaves: a
+// sleeping thread needs one notify, not one per message published while it is waking up (the
+// old "sleepers" count stayed raised during the many microseconds a futex wake takes, and every
+// publish in that window paid an Atomics.notify, which takes a process-wide lock). An arm left
+// behind by a waiter whose re-check succeeded costs at most one spare notify later.
+// Every wait is bounded by a slice, so even a bug here costs latency, not a hang.
+import { BELL_ARMED, BELL_COUNTER } from './layout.js';
 
 /** Wakes the threads parked on the bell at `bell`, if there are any. Cheap when nobody sleeps. */
 export function wakeIfSleeping(words: Int32Array, bell: number): void {
-  if (Atomics.load(words, bell + BELL_SLEEPERS) !== 0) wakeAll(words, bell);
+  // The plain load first: the exchange is a locked write to a line the waiter also writes.
+  if (Atomics.load(words, bell + BELL_ARMED) !== 0 && Atomics.exchange(words, bell + BELL_ARMED, 0) !== 0) {
+    Atomics.add(words, bell + BELL_COUNTER, 1);
+    Atomics.notify(words, bell + BELL_COUNTER);
+  }
+}
+
+/**
+ * Prepares one park: reads the counter to wait on, then arms the bell. The caller re-checks its
+ * condition after this and only then parks with the returned value.
+ */
+export function armBell(words: Int32Array, bell: number): number {
+  const seen = Atomics.load(words, bell + BELL_COUNTER);
+  Atomics.add(words, bell + BELL_ARMED, 1);
+  return seen;
 }
 
 /** Wakes every thread parked on the bell, unconditionally (close() uses this). */
