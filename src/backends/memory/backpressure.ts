@@ -2,7 +2,7 @@
 // messages against `capacity` (in the control block) as well as bytes (the ring itself);
 // subscriber rings are bounded by their bytes only. Blocked senders park on the control block's
 // doorbell, which every take from any of the channel's rings rings.
-import type { Ring } from '../../../native-queue/index.js';
+import type { QueueRing } from './channel-queue.js';
 import type { BackpressureMode } from '../../channel.js';
 import { ChannelClosedError, ChannelFullError } from '../../errors.js';
 import type { ChannelMetrics } from '../../metrics/channel-metrics.js';
@@ -19,7 +19,7 @@ export type OfferResult = 'sent' | 'dropped' | 'full';
 const PARK_SLICE_MS = 50;
 
 export interface OfferTarget {
-  ring: Ring;
+  ring: QueueRing;
   /** Present for the queue: counts messages against `capacity`. */
   counted: boolean;
   /** For error messages: 'the queue' or "subscriber group 'g'". */

@@ -114,7 +114,7 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
 
   /** Plain data for postMessage: the receiving thread calls InMemoryChannel.attach() with it. */
   describe(): InMemoryChannelDescriptor {
-    return this.shared.descriptor;
+    return this.shared.shareAcrossThreads();
   }
 
   get isClosed(): boolean {

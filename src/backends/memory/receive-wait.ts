@@ -2,13 +2,13 @@
 // parks on the ring in slices: the ring wakes it for new messages and for close, and between
 // slices it looks at the lease log, where nacked and overdue deliveries come due without any
 // ring activity to wake anyone.
-import type { Ring } from '../../../native-queue/index.js';
 import type { ReceiveOptions } from '../../channel.js';
 import { abortedError } from '../../deadline.js';
 import type { SettleableDelivery } from '../../delivery.js';
 import { ChannelClosedError, TimeoutError } from '../../errors.js';
 import { channelErrorFromRing, isRingError } from './ring-errors.js';
 import type { SharedChannel } from './shared-channel.js';
+import type { QueueRing } from './channel-queue.js';
 
 /** Longest a waiting receiver sleeps before it looks at the lease log again (ms). */
 const LEASE_CHECK_SLICE_MS = 50;
@@ -28,7 +28,7 @@ export interface WaitHost {
   acceptRecord(record: Uint8Array, target: number): SettleableDelivery | undefined;
 }
 
-export function ringOf(shared: SharedChannel, target: number): Ring {
+export function ringOf(shared: SharedChannel, target: number): QueueRing {
   return target === 0 ? shared.queue : shared.subscriberRings[target - 1]!;
 }
 

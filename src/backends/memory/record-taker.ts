@@ -6,6 +6,7 @@
 // Consequence for users: `delivery.data.buffer` is the shared chunk. Use `data` (byteOffset and
 // byteLength), or `data.slice()` for a buffer of its own.
 import type { Ring } from '../../../native-queue/index.js';
+import { ChannelQueue, type QueueRing } from './channel-queue.js';
 
 const CHUNK_BYTES = 64 * 1024;
 const OWN_COPY_ABOVE = CHUNK_BYTES / 8;
@@ -24,7 +25,9 @@ export class RecordTaker {
   };
 
   /** One record, or undefined when the ring is empty now. */
-  takeOne(ring: Ring): Uint8Array | undefined {
+  takeOne(ring: Ring | QueueRing): Uint8Array | undefined {
+    // A thread-local queue's records are already this thread's own: no copy.
+    if (ring instanceof ChannelQueue && ring.isLocal) return ring.takeLocal();
     ring.drain(this.keepOne, 1);
     const record = this.single;
     this.single = undefined;
@@ -32,7 +35,12 @@ export class RecordTaker {
   }
 
   /** Up to `max` records (the ring finishes them all at once). */
-  takeMany(ring: Ring, max: number): Uint8Array[] {
+  takeMany(ring: Ring | QueueRing, max: number): Uint8Array[] {
+    if (ring instanceof ChannelQueue && ring.isLocal) {
+      const records: Uint8Array[] = [];
+      for (let record; records.length < max && (record = ring.takeLocal()) !== undefined; ) records.push(record);
+      return records;
+    }
     const out = (this.batch = []);
     ring.drain(this.keepMany, max);
     this.batch = [];

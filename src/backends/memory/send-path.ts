@@ -106,33 +106,52 @@ export class SendPath {
   }
 
   /**
-   * The batch path: one buffer for all envelopes, one capacity reservation and one ring publish
-   * for as much of the batch as fits; the rest goes one by one through the waiting path.
+   * The batch path: one capacity reservation and one ring publish for as much of the batch as
+   * fits (a thread-local queue takes each envelope encoded straight into its place); the rest
+   * goes one by one through the waiting path.
    */
   async sendBatch(batch: readonly EnvelopeFields[], options: WaitOptions): Promise<string[]> {
-    const sizes = batch.map((f) => this.checkedSize(f));
-    const buffer = new Uint8Array(sizes.reduce((a, b) => a + b, 0));
-    const records: Uint8Array[] = new Array(batch.length);
-    for (let i = 0, at = 0; i < batch.length; i++) {
-      const end = encodeEnvelopeInto(batch[i]!, buffer, at);
-      records[i] = buffer.subarray(at, end);
-      at = end;
-    }
+    const sizes = batch.map((f) => this.checkedSize(f)); // every message checked before any is sent
     let done = 0;
     const { control, queue } = this.shared;
     if (control.slotsInUse() === 0 && !control.closed) {
-      const room = control.reserveUpTo(this.shared.options.capacity, records.length);
-      try {
-        done = queue.trySendBatch(room === records.length ? records : records.slice(0, room));
-      } catch (err) {
-        control.unreserve(room);
-        throw channelErrorFromRing(err, this.channel, 'send');
+      const room = control.reserveUpTo(this.shared.options.capacity, batch.length);
+      if (queue.isLocal) done = this.encodeIntoQueue(batch, sizes, room);
+      else {
+        try {
+          done = queue.trySendBatch(encodeAll(batch, sizes, room));
+        } catch (err) {
+          control.unreserve(room);
+          throw channelErrorFromRing(err, this.channel, 'send');
+        }
       }
       if (done < room) control.unreserve(room - done);
       this.metrics.count('sent', done);
     }
-    for (let i = done; i < records.length; i++) await this.offerEverywhere(records[i]!, options);
+    for (let i = done; i < batch.length; i++) await this.offerEverywhere(encodeEnvelope(batch[i]!), options);
     return batch.map((f) => f.id);
+  }
+
+  /**
+   * The first `room` envelopes (reserved against capacity), each encoded straight into its place
+   * in the thread-local queue. On a failure part-way, those already in stay sent and counted.
+   */
+  private encodeIntoQueue(batch: readonly EnvelopeFields[], sizes: readonly number[], room: number): number {
+    const queue = this.shared.queue;
+    let done = 0;
+    try {
+      for (; done < room; done++) {
+        const view = queue.reserve(sizes[done]!);
+        if (view === undefined) break;
+        encodeEnvelopeInto(batch[done]!, view, 0);
+        queue.commit();
+      }
+    } catch (err) {
+      this.shared.control.unreserve(room - done);
+      this.metrics.count('sent', done);
+      throw channelErrorFromRing(err, this.channel, 'send');
+    }
+    return done;
   }
 
   /** Refuses up front what one of the rings could never take, so no ring gets a partial fan-out. */
@@ -164,4 +183,18 @@ export class SendPath {
     }
     return targets;
   }
+}
+
+/** The first `count` envelopes in one buffer, as views of it (one allocation for the batch). */
+function encodeAll(batch: readonly EnvelopeFields[], sizes: readonly number[], count: number): Uint8Array[] {
+  let total = 0;
+  for (let i = 0; i < count; i++) total += sizes[i]!;
+  const buffer = new Uint8Array(total);
+  const records: Uint8Array[] = new Array(count);
+  for (let i = 0, at = 0; i < count; i++) {
+    const end = encodeEnvelopeInto(batch[i]!, buffer, at);
+    records[i] = buffer.subarray(at, end);
+    at = end;
+  }
+  return records;
 }

@@ -3,6 +3,7 @@
 // finds a channel by name. Every InMemoryChannel handle of a channel in a thread uses the same
 // SharedChannel; other threads build their own from the channel's descriptor.
 import { attachRing, createRing, type Ring, type RingDescriptor } from '../../../native-queue/index.js';
+import { ChannelQueue } from './channel-queue.js';
 import { InvalidConfigurationError } from '../../errors.js';
 import { randomToken } from '../../ids.js';
 import type { ResolvedOptions } from '../../options.js';
@@ -45,18 +46,27 @@ export class SharedChannel {
   readonly name: string;
   readonly control: ControlBlock;
   readonly leases: LeaseLog;
-  readonly queue: Ring;
+  /** The queue: thread-local until the channel is described, then the shared ring (channel-queue.ts). */
+  readonly queue: ChannelQueue;
   readonly subscriberRings: readonly Ring[];
   deadLetter: SharedChannel | undefined;
   /** This thread's way of copying records out of the rings (see record-taker.ts). */
   readonly taker = new RecordTaker();
 
-  private constructor(readonly descriptor: InMemoryChannelDescriptor) {
+  /**
+   * `descriptor` is this thread's own reference: handing it to another thread must go through
+   * shareAcrossThreads(), which first moves a thread-local queue into the shared ring.
+   * `created`: this thread made the channel, and nobody else has its buffers yet.
+   */
+  private constructor(
+    readonly descriptor: InMemoryChannelDescriptor,
+    created: boolean,
+  ) {
     const o = descriptor.options;
     this.name = o.name;
     this.control = new ControlBlock(descriptor.control, o.maxSubscribers);
     this.leases = new LeaseLog(descriptor.leases, this.control);
-    this.queue = attachRing(descriptor.queue);
+    this.queue = new ChannelQueue(attachRing(descriptor.queue), created);
     this.subscriberRings = descriptor.subscribers.map((d) => attachRing(d));
   }
 
@@ -66,6 +76,16 @@ export class SharedChannel {
 
   get closed(): boolean {
     return this.control.closed;
+  }
+
+  /**
+   * The descriptor, for another thread: the queue (and the dead-letter channel's, which travels
+   * inside it) leaves its thread-local mode first, so the other thread sees every message.
+   */
+  shareAcrossThreads(): InMemoryChannelDescriptor {
+    this.queue.goShared();
+    this.deadLetter?.shareAcrossThreads();
+    return this.descriptor;
   }
 
   static create(options: ResolvedMemoryOptions, deadLetter: SharedChannel | undefined): SharedChannel {
@@ -83,7 +103,7 @@ export class SharedChannel {
       queue: queue.describe(),
       subscribers,
       deadLetter: deadLetter?.descriptor,
-    });
+    }, true);
     shared.deadLetter = deadLetter;
     return shared;
   }
@@ -93,7 +113,7 @@ export class SharedChannel {
     checkDescriptor(descriptor);
     const known = registry.get(descriptor.options.name);
     if (known && known.descriptor.control === descriptor.control) return known;
-    const shared = new SharedChannel(descriptor);
+    const shared = new SharedChannel(descriptor, false);
     if (descriptor.deadLetter) shared.deadLetter = SharedChannel.fromDescriptor(descriptor.deadLetter);
     // A name already used by another live channel in this thread keeps pointing at that one.
     if (!known || known.closed) registry.set(shared.name, shared);

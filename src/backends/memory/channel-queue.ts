@@ -1,0 +1,269 @@
+// The channel's queue (what `send` fills and `receive` takes from). While the channel has never
+// left the thread that created it — nobody called describe(), so no other thread can hold its
+// buffers — its messages wait in a plain array here: no atomics, no copy into shared memory and
+// back out. The moment the channel is described, `goShared()` moves what is queued, in order,
+// into the shared MPMC ring, and from then on every call goes straight to the ring.
+//
+// The local mode keeps the ring's rules, so nothing above it can tell the difference:
+// - bytes: a record counts what it would occupy in the ring (8-byte header, payload padded to 8),
+//   and the total never exceeds the ring's capacity, so an untouched ring always takes everything
+//   at the switch (records laid end to end from offset 0 never need a wrap);
+// - the same size limit, the same errors (RingError codes), close that lets receivers drain first;
+// - a record handed to trySend/trySendBatch is copied (the caller may reuse its buffer);
+//   a record taken out belongs to the taker (nobody else holds it).
+import { RingError, type Ring, type WaitOptions } from '../../../native-queue/index.js';
+
+const CHUNK_BYTES = 64 * 1024;
+const OWN_BUFFER_ABOVE = CHUNK_BYTES / 8;
+const RING_RECORD_HEADER = 8;
+
+/** What a record costs in the MPMC ring (its layout: u32 stamp, u32 length, payload padded to 8). */
+function ringFootprint(length: number): number {
+  return RING_RECORD_HEADER + ((length + 7) & ~7);
+}
+
+/** Something to Atomics.wait on for a plain sleep in a worker thread. */
+const sleepWord = new Int32Array(new SharedArrayBuffer(4));
+
+/** A receive() parked on an empty local queue: woken by a record, close, the switch, a timeout or its signal. */
+class Waiter {
+  private readonly timer: NodeJS.Timeout | undefined;
+  private readonly onAbort = () => this.finish(undefined, abortedError());
+
+  constructor(
+    private readonly list: Waiter[],
+    private readonly resolve: (record: Uint8Array) => void,
+    private readonly reject: (err: RingError) => void,
+    timeoutMs: number,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    if (timeoutMs !== Infinity) this.timer = setTimeout(() => this.finish(undefined, timeoutError(timeoutMs)), Math.max(0, timeoutMs));
+    signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  finish(record: Uint8Array | undefined, err: RingError | undefined): void {
+    const at = this.list.indexOf(this);
+    if (at >= 0) this.list.splice(at, 1);
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.signal?.removeEventListener('abort', this.onAbort);
+    if (err) this.reject(err);
+    else this.resolve(record!);
+  }
+}
+
+/** The subset of Ring the channel uses on its queue. */
+export type QueueRing = Pick<
+  Ring,
+  'closed' | 'capacityBytes' | 'maxMessageBytes' | 'trySend' | 'trySendBatch' | 'tryReceive' | 'drain' | 'reserve' | 'commit' | 'receive' | 'receiveSync' | 'close'
+>;
+
+export class ChannelQueue implements QueueRing {
+  /** True until goShared(): messages live in `records`, not in the ring. */
+  private local: boolean;
+  private records: (Uint8Array | undefined)[] = [];
+  private head = 0;
+  private usedBytes = 0;
+  private localClosed = false;
+  private readonly waiters: Waiter[] = [];
+  private chunk: Uint8Array | undefined;
+  private chunkUsed = 0;
+  private reserved: Uint8Array | undefined;
+
+  constructor(
+    readonly ring: Ring,
+    /** False for a channel attached from a descriptor: other threads may already use the ring. */
+    startLocal: boolean,
+  ) {
+    this.local = startLocal;
+  }
+
+  get isLocal(): boolean {
+    return this.local;
+  }
+
+  get closed(): boolean {
+    return this.local ? this.localClosed : this.ring.closed;
+  }
+
+  get capacityBytes(): number {
+    return this.ring.capacityBytes;
+  }
+
+  get maxMessageBytes(): number {
+    return this.ring.maxMessageBytes;
+  }
+
+  /** Messages waiting in local mode (0 once shared). */
+  get localLength(): number {
+    return this.records.length - this.head;
+  }
+
+  // ---- producing ----------------------------------------------------------------------------
+
+  reserve(length: number): Uint8Array | undefined {
+    if (!this.local) return this.ring.reserve(length);
+    this.checkCanAdd(length);
+    if (this.usedBytes + ringFootprint(length) > this.ring.capacityBytes) return undefined;
+    this.reserved = this.allocate(length);
+    return this.reserved;
+  }
+
+  commit(): void {
+    if (!this.local) return this.ring.commit();
+    const record = this.reserved;
+    if (record === undefined) throw new RingError('RING_INVALID_ARGUMENT', 'commit() without a reserve() before it');
+    this.reserved = undefined;
+    this.add(record);
+  }
+
+  trySend(message: Uint8Array): boolean {
+    if (!this.local) return this.ring.trySend(message);
+    this.checkCanAdd(message.length);
+    if (this.usedBytes + ringFootprint(message.length) > this.ring.capacityBytes) return false;
+    const copy = this.allocate(message.length);
+    copy.set(message);
+    this.add(copy);
+    return true;
+  }
+
+  trySendBatch(messages: readonly Uint8Array[]): number {
+    if (!this.local) return this.ring.trySendBatch(messages);
+    let sent = 0;
+    for (const message of messages) {
+      if (!this.trySend(message)) break;
+      sent++;
+    }
+    return sent;
+  }
+
+  // ---- consuming ----------------------------------------------------------------------------
+
+  /** The next record, owned by the caller (local mode only; undefined when empty). */
+  takeLocal(): Uint8Array | undefined {
+    if (this.head === this.records.length) return undefined;
+    const record = this.records[this.head]!;
+    this.records[this.head++] = undefined;
+    if (this.head === this.records.length) this.records.length = this.head = 0;
+    this.usedBytes -= ringFootprint(record.length);
+    return record;
+  }
+
+  tryReceive(): Uint8Array | undefined {
+    return this.local ? this.takeLocal() : this.ring.tryReceive();
+  }
+
+  drain(onMessage: (view: Uint8Array) => void, max = Infinity): number {
+    if (!this.local) return this.ring.drain(onMessage, max);
+    let n = 0;
+    for (; n < max; n++) {
+      const record = this.takeLocal();
+      if (record === undefined) break;
+      onMessage(record);
+    }
+    return n;
+  }
+
+  receive(options: WaitOptions = {}): Promise<Uint8Array> {
+    if (!this.local) return this.ring.receive(options);
+    const record = this.takeLocal();
+    if (record !== undefined) return Promise.resolve(record);
+    if (this.localClosed) return Promise.reject(closedError());
+    const { timeoutMs = Infinity, signal } = options;
+    if (signal?.aborted) return Promise.reject(abortedError());
+    return new Promise<Uint8Array>((resolve, reject) => {
+      this.waiters.push(new Waiter(this.waiters, resolve, reject, timeoutMs, signal));
+    });
+  }
+
+  receiveSync(timeoutMs = Infinity): Uint8Array {
+    if (!this.local) return this.ring.receiveSync(timeoutMs);
+    const record = this.takeLocal();
+    if (record !== undefined) return record;
+    if (this.localClosed) throw closedError();
+    // Only this thread can add to a local queue, and it is blocked here: nothing can arrive.
+    Atomics.wait(sleepWord, 0, 0, timeoutMs);
+    throw timeoutError(timeoutMs);
+  }
+
+  close(): void {
+    if (!this.local) return this.ring.close();
+    if (this.localClosed) return;
+    this.localClosed = true;
+    this.wakeAll(closedError);
+  }
+
+  // ---- the switch ---------------------------------------------------------------------------
+
+  /**
+   * Moves every queued record, in order, into the shared ring; from now on every call goes to the
+   * ring. Called when the channel's descriptor is about to leave this thread.
+   */
+  goShared(): void {
+    if (!this.local) return;
+    for (let i = this.head; i < this.records.length; i++) {
+      // Cannot fail: the ring was never used and the records fit its capacity end to end.
+      if (!this.ring.trySend(this.records[i]!)) {
+        throw new RingError('RING_INVALID_ARGUMENT', 'internal: the shared ring refused a queued message while the channel went shared');
+      }
+    }
+    this.records = [];
+    this.head = this.usedBytes = 0;
+    this.chunk = undefined;
+    this.local = false;
+    if (this.localClosed) this.ring.close();
+    // Waiters go round their loop again and park on the ring.
+    this.wakeAll(() => timeoutError(0));
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------
+
+  private add(record: Uint8Array): void {
+    const waiter = this.waiters[0];
+    if (waiter !== undefined) {
+      // A waiter exists only while the queue is empty, so handing it this record keeps the order.
+      waiter.finish(record, undefined);
+      return;
+    }
+    this.records.push(record);
+    this.usedBytes += ringFootprint(record.length);
+  }
+
+  private checkCanAdd(length: number): void {
+    if (this.localClosed) throw closedError();
+    if (this.reserved !== undefined) throw new RingError('RING_INVALID_ARGUMENT', 'a reserve()d message is not committed yet: call commit() before sending anything else');
+    if (length > this.ring.maxMessageBytes) {
+      throw new RingError(
+        'RING_MESSAGE_TOO_LARGE',
+        `a message of ${length} bytes can never fit: this ring takes at most ${this.ring.maxMessageBytes} bytes per message; use a larger capacityBytes or split the message`,
+      );
+    }
+  }
+
+  /** Room for one record: a slice of the current chunk (small), or a buffer of its own (large). */
+  private allocate(length: number): Uint8Array {
+    if (length > OWN_BUFFER_ABOVE) return new Uint8Array(length);
+    if (this.chunk === undefined || this.chunkUsed + length > CHUNK_BYTES) {
+      this.chunk = new Uint8Array(CHUNK_BYTES);
+      this.chunkUsed = 0;
+    }
+    const at = this.chunkUsed;
+    this.chunkUsed = (at + length + 7) & ~7; // 8-aligned, so a Float64Array over a payload stays possible
+    return this.chunk.subarray(at, at + length);
+  }
+
+  private wakeAll(error: () => RingError): void {
+    for (const w of [...this.waiters]) w.finish(undefined, error());
+  }
+}
+
+function closedError(): RingError {
+  return new RingError('RING_CLOSED', 'the ring is closed: no more messages can be sent, and every message sent before close() has been received');
+}
+
+function timeoutError(timeoutMs: number): RingError {
+  return new RingError('RING_TIMEOUT', `timed out after ${timeoutMs} ms; retry, or raise timeoutMs`);
+}
+
+function abortedError(): RingError {
+  return new RingError('RING_ABORTED', 'the wait was aborted by its AbortSignal; nothing was sent or received by this call');
+}
