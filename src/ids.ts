@@ -36,6 +36,15 @@ let counter = 0;
 let prefix = '';
 
 /**
+ * The bytes of the most recent id (live bindings): its first 25 characters as ASCII, and the code
+ * of its last one. An encoder that copies them right after newMessageId() writes the id without
+ * reading the string (reading a freshly concatenated string first flattens it: an allocation).
+ * `lastIdPrefixBytes` is a new array whenever the prefix changes, never rewritten in place.
+ */
+export let lastIdPrefixBytes = new Uint8Array(0);
+export let lastIdLastCode = 0;
+
+/**
  * A new id, greater than every id this thread made before. `epochMs` is the send time when the
  * caller has already read the clock (the message's timestamp), so no second clock read is needed.
  */
@@ -50,12 +59,19 @@ export function newMessageId(epochMs?: number): string {
     // A clock that steps back keeps the old time part, so ids still increase.
     prefix = flat(timePart + senderTag + encode(counter / 32, COUNTER_CHARS - 1));
   }
-  return prefix + ALPHABET[counter++ & 31]!;
+  const last = ALPHABET[counter++ & 31]!;
+  lastIdLastCode = last.charCodeAt(0);
+  return prefix + last;
 }
 
-/** Flattens a concatenation once, so the 32 ids built on it do not each flatten it again. */
+/**
+ * Flattens a concatenation once (so the 32 ids built on it do not each flatten it again) and
+ * keeps its bytes for lastIdPrefixBytes.
+ */
 function flat(s: string): string {
-  s.charCodeAt(0);
+  const bytes = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
+  lastIdPrefixBytes = bytes;
   return s;
 }
 

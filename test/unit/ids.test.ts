@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { newMessageId } from '../../src/ids.js';
+import { lastIdLastCode, lastIdPrefixBytes, newMessageId } from '../../src/ids.js';
 
 const test = suite('message ids');
 
@@ -46,6 +46,15 @@ test('ids made from a given send time: increasing across counter carries and a c
   assert.is(timeOf(later), base + 1);
   assert.ok(later > stepBack);
   assert.match(later, /^[0-9A-HJKMNP-TV-Z]{26}$/);
+});
+
+test('lastIdPrefixBytes and lastIdLastCode are the bytes of the id just made', () => {
+  const base = Date.now() + 20_000;
+  for (let i = 0; i < 3000; i++) {
+    const id = newMessageId(base + Math.floor(i / 1000)); // crosses prefix changes and a new millisecond
+    const bytes = [...lastIdPrefixBytes, lastIdLastCode];
+    assert.is(String.fromCharCode(...bytes), id);
+  }
 });
 
 test.run();

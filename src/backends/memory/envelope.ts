@@ -29,6 +29,12 @@ const FIXED_BYTES = 16;
 /** What a sender puts in an envelope (the receiver adds the channel name). */
 export interface EnvelopeFields {
   id: string;
+  /**
+   * The id's bytes when the sender has them at hand (ids.ts lastIdPrefixBytes/lastIdLastCode,
+   * taken right after making the id): the encoder then copies them instead of reading `id`.
+   */
+  idPrefixBytes?: Uint8Array | undefined;
+  idLastCode?: number | undefined;
   data: Uint8Array;
   timestamp: number;
   deliveryCount: number;
@@ -121,7 +127,14 @@ export function encodeEnvelopeInto(m: EnvelopeFields, target: Uint8Array, offset
   for (let i = 0; i < 8; i++) target[offset + OFFSET_TIMESTAMP + i] = float64Bytes[i]!;
   let at = offset + FIXED_BYTES;
   const id = m.id;
-  for (let i = 0; i < id.length; i++) target[at++] = id.charCodeAt(i);
+  const idPrefix = m.idPrefixBytes;
+  if (idPrefix !== undefined && idPrefix.length === id.length - 1) {
+    target.set(idPrefix, at);
+    target[at + idPrefix.length] = m.idLastCode!;
+    at += id.length;
+  } else {
+    for (let i = 0; i < id.length; i++) target[at++] = id.charCodeAt(i);
+  }
   if (m.key !== undefined) at = writeString(target, at, m.key);
   if (m.correlationId !== undefined) at = writeString(target, at, m.correlationId);
   if (m.replyTo !== undefined) at = writeString(target, at, m.replyTo);

@@ -21,7 +21,7 @@ import { BaseChannel } from '../../base-channel.js';
 import { SettleableDelivery } from '../../delivery.js';
 import { DeadLetterSender, type DeadLetterOpeners } from './dead-letter.js';
 import { InvalidConfigurationError, SerializationError } from '../../errors.js';
-import { newMessageId } from '../../ids.js';
+import { lastIdLastCode, lastIdPrefixBytes, newMessageId } from '../../ids.js';
 import { nowMs } from '../../metrics/channel-metrics.js';
 import { Backpressure } from './backpressure.js';
 import {
@@ -162,10 +162,13 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
   private outgoing(data: Uint8Array, options: Omit<SendOptions, 'timeoutMs' | 'signal'> | undefined, timestamp = nowMs()): EnvelopeFields {
     this.ensureOpen('send');
     this.checkPayload(data);
-    if (options === undefined) return { id: newMessageId(timestamp), data, timestamp, deliveryCount: 1 };
+    const id = newMessageId(timestamp);
+    if (options === undefined) return { id, idPrefixBytes: lastIdPrefixBytes, idLastCode: lastIdLastCode, data, timestamp, deliveryCount: 1 };
     checkEnvelopeFields(options, this.name);
     return {
-      id: newMessageId(timestamp),
+      id,
+      idPrefixBytes: lastIdPrefixBytes,
+      idLastCode: lastIdLastCode,
       data,
       timestamp,
       deliveryCount: 1,
