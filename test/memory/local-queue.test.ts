@@ -127,4 +127,22 @@ test('waits on a local queue keep their rules: timeout, abort, and close wake a 
   assert.ok(isLocal(channel));
 });
 
+test('a local backlog that never empties stays in order across the queue compacting itself', async () => {
+  const channel = new InMemoryChannel({ capacityBytes: 1 << 22 });
+  try {
+    let next = 0;
+    let expected = 0;
+    for (let i = 0; i < 300; i++) await channel.send(u32(next++)); // a standing backlog
+    for (let round = 0; round < 20_000; round++) {
+      await channel.send(u32(next++));
+      assert.is(readU32(await channel.receive()), expected++);
+    }
+    while (expected < next) assert.is(readU32(await channel.receive()), expected++);
+    assert.is(await channel.tryReceive(), undefined);
+    assert.is(channel.stats().pending, 0);
+  } finally {
+    await channel.close();
+  }
+});
+
 test.run();

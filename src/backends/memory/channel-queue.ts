@@ -16,6 +16,8 @@ import { RingError, type Ring, type WaitOptions } from '../../../native-queue/in
 const CHUNK_BYTES = 64 * 1024;
 const OWN_BUFFER_ABOVE = CHUNK_BYTES / 8;
 const RING_RECORD_HEADER = 8;
+/** Queue slots a drained or mostly drained array may hold before they are given back. */
+const COMPACT_AFTER = 4096;
 
 /** What a record costs in the MPMC ring (its layout: u32 stamp, u32 length, payload padded to 8). */
 function ringFootprint(length: number): number {
@@ -60,8 +62,13 @@ export type QueueRing = Pick<
 export class ChannelQueue implements QueueRing {
   /** True until goShared(): messages live in `records`, not in the ring. */
   private local: boolean;
+  /**
+   * Queued records are records[head..tail). Emptied by moving both back to 0, never by setting
+   * length: that would free the array's storage for the next send to allocate again.
+   */
   private records: (Uint8Array | undefined)[] = [];
   private head = 0;
+  private tail = 0;
   private usedBytes = 0;
   private localClosed = false;
   private readonly waiters: Waiter[] = [];
@@ -95,7 +102,7 @@ export class ChannelQueue implements QueueRing {
 
   /** Messages waiting in local mode (0 once shared). */
   get localLength(): number {
-    return this.records.length - this.head;
+    return this.tail - this.head;
   }
 
   // ---- producing ----------------------------------------------------------------------------
@@ -140,10 +147,19 @@ export class ChannelQueue implements QueueRing {
 
   /** The next record, owned by the caller (local mode only; undefined when empty). */
   takeLocal(): Uint8Array | undefined {
-    if (this.head === this.records.length) return undefined;
+    if (this.head === this.tail) return undefined;
     const record = this.records[this.head]!;
     this.records[this.head++] = undefined;
-    if (this.head === this.records.length) this.records.length = this.head = 0;
+    if (this.head === this.tail) {
+      this.head = this.tail = 0;
+      if (this.records.length > COMPACT_AFTER) this.records = []; // a burst is over: give its storage back
+    } else if (this.head >= COMPACT_AFTER && this.head * 2 >= this.tail) {
+      // A backlog that never empties: move it to the front now and then, so the array cannot grow forever.
+      this.records.copyWithin(0, this.head, this.tail);
+      this.tail -= this.head;
+      this.head = 0;
+      this.records.length = this.tail;
+    }
     this.usedBytes -= ringFootprint(record.length);
     return record;
   }
@@ -200,14 +216,14 @@ export class ChannelQueue implements QueueRing {
    */
   goShared(): void {
     if (!this.local) return;
-    for (let i = this.head; i < this.records.length; i++) {
+    for (let i = this.head; i < this.tail; i++) {
       // Cannot fail: the ring was never used and the records fit its capacity end to end.
       if (!this.ring.trySend(this.records[i]!)) {
         throw new RingError('RING_INVALID_ARGUMENT', 'internal: the shared ring refused a queued message while the channel went shared');
       }
     }
     this.records = [];
-    this.head = this.usedBytes = 0;
+    this.head = this.tail = this.usedBytes = 0;
     this.chunk = undefined;
     this.local = false;
     if (this.localClosed) this.ring.close();
@@ -224,7 +240,7 @@ export class ChannelQueue implements QueueRing {
       waiter.finish(record, undefined);
       return;
     }
-    this.records.push(record);
+    this.records[this.tail++] = record;
     this.usedBytes += ringFootprint(record.length);
   }
 
