@@ -127,6 +127,34 @@ test('waits on a local queue keep their rules: timeout, abort, and close wake a 
   assert.ok(isLocal(channel));
 });
 
+test('a message kept in object form is the sender\'s no more: payload and headers copied at send; nack encodes it for redelivery', async () => {
+  const channel = new InMemoryChannel({ delivery: 'at-most-once' });
+  try {
+    const payload = new Uint8Array([1, 2, 3]);
+    const headers: Record<string, string> = { kind: 'a' };
+    await channel.send(payload, { headers, key: 'k', correlationId: 'c1', replyTo: 'r' });
+    payload.fill(9);
+    headers.kind = 'changed';
+    headers.extra = 'x';
+    const [first] = await channel.receiveBatch(4, { timeoutMs: 0 });
+    assert.equal([...first!.data], [1, 2, 3]);
+    assert.equal({ ...first!.headers }, { kind: 'a' });
+    assert.is(first!.key, 'k');
+    assert.is(first!.correlationId, 'c1');
+    assert.is(first!.replyTo, 'r');
+    assert.is(first!.deliveryCount, 1);
+    await first!.nack(); // at-most-once may still put it back on request
+    const again = await channel.receiveDelivery({ timeoutMs: 1000 });
+    assert.is(again.id, first!.id);
+    assert.is(again.deliveryCount, 2);
+    assert.equal([...again.data], [1, 2, 3]);
+    assert.equal({ ...again.headers }, { kind: 'a' });
+    assert.is(again.timestamp, first!.timestamp);
+  } finally {
+    await channel.close();
+  }
+});
+
 test('a local backlog that never empties stays in order across the queue compacting itself', async () => {
   const channel = new InMemoryChannel({ capacityBytes: 1 << 22 });
   try {

@@ -1,8 +1,9 @@
 // The channel's queue (what `send` fills and `receive` takes from). While the channel has never
 // left the thread that created it — nobody called describe(), so no other thread can hold its
 // buffers — its messages wait in a plain array here: no atomics, no copy into shared memory and
-// back out. The moment the channel is described, `goShared()` moves what is queued, in order,
-// into the shared MPMC ring, and from then on every call goes straight to the ring.
+// back out, and a message sent by the fast path stays a LocalMessage object (never encoded or
+// decoded). The moment the channel is described, `goShared()` moves what is queued, in order,
+// into the shared MPMC ring (encoding what it must), and from then on every call goes to the ring.
 //
 // The local mode keeps the ring's rules, so nothing above it can tell the difference:
 // - bytes: a record counts what it would occupy in the ring (8-byte header, payload padded to 8),
@@ -12,6 +13,10 @@
 // - a record handed to trySend/trySendBatch is copied (the caller may reuse its buffer);
 //   a record taken out belongs to the taker (nobody else holds it).
 import { RingError, type Ring, type WaitOptions } from '../../../native-queue/index.js';
+import { LocalMessage } from './local-message.js';
+
+/** What a local queue holds: an encoded record, or a message still in object form. */
+export type QueueEntry = Uint8Array | LocalMessage;
 
 const CHUNK_BYTES = 64 * 1024;
 const OWN_BUFFER_ABOVE = CHUNK_BYTES / 8;
@@ -27,29 +32,33 @@ function ringFootprint(length: number): number {
 /** Something to Atomics.wait on for a plain sleep in a worker thread. */
 const sleepWord = new Int32Array(new SharedArrayBuffer(4));
 
-/** A receive() parked on an empty local queue: woken by a record, close, the switch, a timeout or its signal. */
+/**
+ * A wait on an empty local queue: resolves when something is added (the waiter then takes it
+ * like any receiver, so nothing is handed to a waiter that might not use it), rejects on close,
+ * the switch to the ring (RING_TIMEOUT: look again), a timeout or its signal.
+ */
 class Waiter {
   private readonly timer: NodeJS.Timeout | undefined;
-  private readonly onAbort = () => this.finish(undefined, abortedError());
+  private readonly onAbort = () => this.finish(abortedError());
 
   constructor(
     private readonly list: Waiter[],
-    private readonly resolve: (record: Uint8Array) => void,
+    private readonly resolve: () => void,
     private readonly reject: (err: RingError) => void,
     timeoutMs: number,
     private readonly signal: AbortSignal | undefined,
   ) {
-    if (timeoutMs !== Infinity) this.timer = setTimeout(() => this.finish(undefined, timeoutError(timeoutMs)), Math.max(0, timeoutMs));
+    if (timeoutMs !== Infinity) this.timer = setTimeout(() => this.finish(timeoutError(timeoutMs)), Math.max(0, timeoutMs));
     signal?.addEventListener('abort', this.onAbort, { once: true });
   }
 
-  finish(record: Uint8Array | undefined, err: RingError | undefined): void {
+  finish(err: RingError | undefined): void {
     const at = this.list.indexOf(this);
     if (at >= 0) this.list.splice(at, 1);
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.signal?.removeEventListener('abort', this.onAbort);
     if (err) this.reject(err);
-    else this.resolve(record!);
+    else this.resolve();
   }
 }
 
@@ -66,7 +75,7 @@ export class ChannelQueue implements QueueRing {
    * Queued records are records[head..tail). Emptied by moving both back to 0, never by setting
    * length: that would free the array's storage for the next send to allocate again.
    */
-  private records: (Uint8Array | undefined)[] = [];
+  private records: (QueueEntry | undefined)[] = [];
   private head = 0;
   private tail = 0;
   private usedBytes = 0;
@@ -143,10 +152,25 @@ export class ChannelQueue implements QueueRing {
     return sent;
   }
 
+  /**
+   * The fast path: a message in object form, `envelopeBytes` its encoded size. The queue keeps
+   * its own copy of the payload (the sender may reuse its buffer). Local mode only.
+   */
+  offerLocal(message: LocalMessage, envelopeBytes: number): boolean {
+    this.checkCanAdd(envelopeBytes);
+    if (this.usedBytes + ringFootprint(envelopeBytes) > this.ring.capacityBytes) return false;
+    const copy = this.allocate(message.data.length);
+    copy.set(message.data);
+    message.data = copy;
+    message.envelopeBytes = envelopeBytes;
+    this.add(message);
+    return true;
+  }
+
   // ---- consuming ----------------------------------------------------------------------------
 
-  /** The next record, owned by the caller (local mode only; undefined when empty). */
-  takeLocal(): Uint8Array | undefined {
+  /** The next entry, owned by the caller (local mode only; undefined when empty). */
+  takeLocal(): QueueEntry | undefined {
     if (this.head === this.tail) return undefined;
     const record = this.records[this.head]!;
     this.records[this.head++] = undefined;
@@ -160,40 +184,59 @@ export class ChannelQueue implements QueueRing {
       this.head = 0;
       this.records.length = this.tail;
     }
-    this.usedBytes -= ringFootprint(record.length);
+    this.usedBytes -= ringFootprint(entryBytes(record));
     return record;
   }
 
   tryReceive(): Uint8Array | undefined {
-    return this.local ? this.takeLocal() : this.ring.tryReceive();
+    return this.local ? recordOf(this.takeLocal()) : this.ring.tryReceive();
   }
 
   drain(onMessage: (view: Uint8Array) => void, max = Infinity): number {
     if (!this.local) return this.ring.drain(onMessage, max);
     let n = 0;
     for (; n < max; n++) {
-      const record = this.takeLocal();
+      const record = recordOf(this.takeLocal());
       if (record === undefined) break;
       onMessage(record);
     }
     return n;
   }
 
-  receive(options: WaitOptions = {}): Promise<Uint8Array> {
-    if (!this.local) return this.ring.receive(options);
-    const record = this.takeLocal();
-    if (record !== undefined) return Promise.resolve(record);
+  async receive(options: WaitOptions = {}): Promise<Uint8Array> {
+    const end = performance.now() + (options.timeoutMs ?? Infinity);
+    for (;;) {
+      if (!this.local) return this.ring.receive({ ...options, timeoutMs: Math.max(0, end - performance.now()) });
+      const record = recordOf(this.takeLocal());
+      if (record !== undefined) return record;
+      try {
+        await this.arrival({ timeoutMs: Math.max(0, end - performance.now()), signal: options.signal });
+      } catch (err) {
+        // The switch to the ring wakes waiters with RING_TIMEOUT: look again (on the ring).
+        if (!(err instanceof RingError && err.code === 'RING_TIMEOUT' && !this.local)) throw err;
+      }
+    }
+  }
+
+  /**
+   * Local mode: resolves when an entry is added (take it then), rejects with RING_CLOSED once
+   * closed and empty, RING_TIMEOUT after `timeoutMs` or when the channel goes shared (look again),
+   * RING_ABORTED on the signal.
+   */
+  arrival(options: WaitOptions = {}): Promise<void> {
+    if (!this.local) return Promise.reject(timeoutError(0));
+    if (this.head !== this.tail) return Promise.resolve();
     if (this.localClosed) return Promise.reject(closedError());
     const { timeoutMs = Infinity, signal } = options;
     if (signal?.aborted) return Promise.reject(abortedError());
-    return new Promise<Uint8Array>((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
       this.waiters.push(new Waiter(this.waiters, resolve, reject, timeoutMs, signal));
     });
   }
 
   receiveSync(timeoutMs = Infinity): Uint8Array {
     if (!this.local) return this.ring.receiveSync(timeoutMs);
-    const record = this.takeLocal();
+    const record = recordOf(this.takeLocal());
     if (record !== undefined) return record;
     if (this.localClosed) throw closedError();
     // Only this thread can add to a local queue, and it is blocked here: nothing can arrive.
@@ -218,7 +261,7 @@ export class ChannelQueue implements QueueRing {
     if (!this.local) return;
     for (let i = this.head; i < this.tail; i++) {
       // Cannot fail: the ring was never used and the records fit its capacity end to end.
-      if (!this.ring.trySend(this.records[i]!)) {
+      if (!this.ring.trySend(recordOf(this.records[i])!)) {
         throw new RingError('RING_INVALID_ARGUMENT', 'internal: the shared ring refused a queued message while the channel went shared');
       }
     }
@@ -233,15 +276,11 @@ export class ChannelQueue implements QueueRing {
 
   // ---- helpers ------------------------------------------------------------------------------
 
-  private add(record: Uint8Array): void {
-    const waiter = this.waiters[0];
-    if (waiter !== undefined) {
-      // A waiter exists only while the queue is empty, so handing it this record keeps the order.
-      waiter.finish(record, undefined);
-      return;
-    }
-    this.records[this.tail++] = record;
-    this.usedBytes += ringFootprint(record.length);
+  private add(entry: QueueEntry): void {
+    this.records[this.tail++] = entry;
+    this.usedBytes += ringFootprint(entryBytes(entry));
+    // Every waiter looks: one that finds the entry gone (another receiver was quicker) waits again.
+    if (this.waiters.length > 0) this.wakeAll(() => undefined);
   }
 
   private checkCanAdd(length: number): void {
@@ -267,9 +306,19 @@ export class ChannelQueue implements QueueRing {
     return this.chunk.subarray(at, at + length);
   }
 
-  private wakeAll(error: () => RingError): void {
-    for (const w of [...this.waiters]) w.finish(undefined, error());
+  private wakeAll(error: () => RingError | undefined): void {
+    for (const w of [...this.waiters]) w.finish(error());
   }
+}
+
+/** Bytes of an entry's envelope. */
+function entryBytes(entry: QueueEntry): number {
+  return entry instanceof LocalMessage ? entry.envelopeBytes : entry.length;
+}
+
+/** An entry as an encoded record (what a ring holds). */
+function recordOf(entry: QueueEntry | undefined): Uint8Array | undefined {
+  return entry instanceof LocalMessage ? entry.toRecord() : entry;
 }
 
 function closedError(): RingError {

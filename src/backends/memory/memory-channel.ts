@@ -31,11 +31,12 @@ import {
   readDeliveryCount,
   readTimestamp,
   writeDeliveryCount,
-  type EnvelopeFields,
 } from './envelope.js';
 import { LEASE_HELD, type LeaseRef } from './lease-log.js';
 import { BARE_ENVELOPE_BYTES, memoryCapabilities } from './memory-capabilities.js';
 import { SendPath } from './send-path.js';
+import type { QueueEntry } from './channel-queue.js';
+import { LocalMessage, recordOf } from './local-message.js';
 import { drainedError, isDrained, ringOf, waitForDelivery, waitForDeliverySync } from './receive-wait.js';
 import { LeaseSettler, type SettlementHost } from './settlement.js';
 import {
@@ -159,24 +160,15 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
     return fields.id;
   }
 
-  private outgoing(data: Uint8Array, options: Omit<SendOptions, 'timeoutMs' | 'signal'> | undefined, timestamp = nowMs()): EnvelopeFields {
+  /** Checks a message and builds its envelope in object form (see local-message.ts). */
+  private outgoing(data: Uint8Array, options: Omit<SendOptions, 'timeoutMs' | 'signal'> | undefined, timestamp = nowMs()): LocalMessage {
     this.ensureOpen('send');
     this.checkPayload(data);
+    if (options !== undefined) checkEnvelopeFields(options, this.name);
     const id = newMessageId(timestamp);
-    if (options === undefined) return { id, idPrefixBytes: lastIdPrefixBytes, idLastCode: lastIdLastCode, data, timestamp, deliveryCount: 1 };
-    checkEnvelopeFields(options, this.name);
-    return {
-      id,
-      idPrefixBytes: lastIdPrefixBytes,
-      idLastCode: lastIdLastCode,
-      data,
-      timestamp,
-      deliveryCount: 1,
-      headers: options.headers,
-      key: options.key,
-      correlationId: options.correlationId,
-      replyTo: options.replyTo,
-    };
+    return options === undefined
+      ? new LocalMessage(this.name, id, data, timestamp, lastIdPrefixBytes, lastIdLastCode, undefined, undefined, undefined, undefined)
+      : new LocalMessage(this.name, id, data, timestamp, lastIdPrefixBytes, lastIdLastCode, options.headers, options.key, options.correlationId, options.replyTo);
   }
 
   // ---- receiving ----------------------------------------------------------------------------
@@ -215,6 +207,16 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
       const record = this.shared.taker.takeOne(ring);
       if (record === undefined) return undefined;
       this.shared.control.taken();
+      if (record instanceof LocalMessage) {
+        // Sent in this thread and never encoded: the payload is the queue's own copy.
+        if (this.options.messageTtlMs !== Infinity && nowMs() - record.timestamp > this.options.messageTtlMs) {
+          this.metrics.count('expired');
+          continue;
+        }
+        this.metrics.received(record.timestamp);
+        this.metrics.count('acked');
+        return record.data;
+      }
       const sentAt = readTimestamp(record);
       if (this.options.messageTtlMs !== Infinity && nowMs() - sentAt > this.options.messageTtlMs) {
         this.metrics.count('expired');
@@ -297,23 +299,24 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
   }
 
   /** A record a blocking ring call returned (receive-wait.ts). */
-  acceptRecord(record: Uint8Array, target: number): SettleableDelivery | undefined {
+  acceptRecord(record: QueueEntry, target: number): SettleableDelivery | undefined {
     return this.accept(record, target);
   }
 
   /** A record just taken from a ring becomes a delivery (leased), or is dropped as expired. */
-  private accept(record: Uint8Array, target: number, counted = false, now?: number): SettleableDelivery | undefined {
+  private accept(entry: QueueEntry, target: number, counted = false, now?: number): SettleableDelivery | undefined {
     if (counted) {
       // the caller already counted the batch out of the queue
     } else if (target === QUEUE) this.shared.control.taken();
     else this.shared.control.rang();
-    const message = decodeEnvelope(record, this.name);
+    // A message sent in this thread may still be in object form: it is its own Message.
+    const message = entry instanceof LocalMessage ? entry : decodeEnvelope(entry, this.name);
     if (this.options.messageTtlMs !== Infinity && (now ?? nowMs()) - message.timestamp > this.options.messageTtlMs) {
       this.metrics.count('expired');
       return undefined;
     }
-    const lease = this.leaseDeliveries ? this.shared.leases.add(record, LEASE_HELD, target, Date.now() + this.options.ackTimeoutMs) : undefined;
-    return this.handOut(message, record, target, lease, now);
+    const lease = this.leaseDeliveries ? this.shared.leases.add(recordOf(entry), LEASE_HELD, target, Date.now() + this.options.ackTimeoutMs) : undefined;
+    return this.handOut(message, entry, target, lease, now);
   }
 
   /**
@@ -355,7 +358,7 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
     return this.handOut(message, record, target, undefined);
   }
 
-  private handOut(message: Message, record: Uint8Array, target: number, lease: LeaseRef | undefined, now?: number): SettleableDelivery {
+  private handOut(message: Message, record: QueueEntry, target: number, lease: LeaseRef | undefined, now?: number): SettleableDelivery {
     const settler = new LeaseSettler(this, record, target, lease);
     if (this.options.delivery === 'at-most-once') {
       // At-most-once: the channel forgets a message when it hands it out, so the delivery is not

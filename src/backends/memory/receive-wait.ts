@@ -8,7 +8,7 @@ import type { SettleableDelivery } from '../../delivery.js';
 import { ChannelClosedError, TimeoutError } from '../../errors.js';
 import { channelErrorFromRing, isRingError } from './ring-errors.js';
 import type { SharedChannel } from './shared-channel.js';
-import type { QueueRing } from './channel-queue.js';
+import { ChannelQueue, type QueueEntry, type QueueRing } from './channel-queue.js';
 
 /** Longest a waiting receiver sleeps before it looks at the lease log again (ms). */
 const LEASE_CHECK_SLICE_MS = 50;
@@ -25,7 +25,7 @@ export interface WaitHost {
   /** The next delivery of `target` if one is there now (due leases first). */
   pollFrom(target: number): SettleableDelivery | undefined;
   /** Turns a record a blocking ring call returned into a delivery (undefined if it expired). */
-  acceptRecord(record: Uint8Array, target: number): SettleableDelivery | undefined;
+  acceptRecord(record: QueueEntry, target: number): SettleableDelivery | undefined;
 }
 
 export function ringOf(shared: SharedChannel, target: number): QueueRing {
@@ -46,14 +46,18 @@ export async function waitForDelivery(host: WaitHost, target: number, options: R
       await new Promise((resolve) => setTimeout(resolve, slice));
       continue;
     }
-    let record: Uint8Array;
+    let record: Uint8Array | undefined;
     try {
-      record = await ring.receive({ timeoutMs: slice, signal });
+      // A thread-local queue only says that something arrived; the poll above takes it, so a
+      // message in object form is never encoded just to be decoded again.
+      if (ring instanceof ChannelQueue && ring.isLocal) await ring.arrival({ timeoutMs: slice, signal });
+      else record = await ring.receive({ timeoutMs: slice, signal });
     } catch (err) {
       if (isRingError(err, 'RING_TIMEOUT') || isRingError(err, 'RING_CLOSED')) continue;
       if (isRingError(err, 'RING_ABORTED') && signal) throw abortedError(signal, 'waiting for a message', host.name);
       throw channelErrorFromRing(err, host.name, 'receive');
     }
+    if (record === undefined) continue;
     const taken = host.acceptRecord(record, target);
     if (taken) return taken;
   }

@@ -6,7 +6,7 @@
 // Consequence for users: `delivery.data.buffer` is the shared chunk. Use `data` (byteOffset and
 // byteLength), or `data.slice()` for a buffer of its own.
 import type { Ring } from '../../../native-queue/index.js';
-import { ChannelQueue, type QueueRing } from './channel-queue.js';
+import { ChannelQueue, type QueueEntry, type QueueRing } from './channel-queue.js';
 
 const CHUNK_BYTES = 64 * 1024;
 const OWN_COPY_ABOVE = CHUNK_BYTES / 8;
@@ -24,8 +24,11 @@ export class RecordTaker {
     this.batch.push(this.copy(view));
   };
 
-  /** One record, or undefined when the ring is empty now. */
-  takeOne(ring: Ring | QueueRing): Uint8Array | undefined {
+  /**
+   * One record, or undefined when the ring is empty now. A thread-local queue may give a
+   * LocalMessage instead (a message never encoded).
+   */
+  takeOne(ring: Ring | QueueRing): QueueEntry | undefined {
     // A thread-local queue's records are already this thread's own: no copy.
     if (ring instanceof ChannelQueue && ring.isLocal) return ring.takeLocal();
     ring.drain(this.keepOne, 1);
@@ -35,9 +38,9 @@ export class RecordTaker {
   }
 
   /** Up to `max` records (the ring finishes them all at once). */
-  takeMany(ring: Ring | QueueRing, max: number): Uint8Array[] {
+  takeMany(ring: Ring | QueueRing, max: number): QueueEntry[] {
     if (ring instanceof ChannelQueue && ring.isLocal) {
-      const records: Uint8Array[] = [];
+      const records: QueueEntry[] = [];
       for (let record; records.length < max && (record = ring.takeLocal()) !== undefined; ) records.push(record);
       return records;
     }

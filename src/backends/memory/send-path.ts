@@ -10,6 +10,7 @@ import { SLOT_GROUP } from './control-block.js';
 import { encodeEnvelope, encodeEnvelopeInto, envelopeSize, type EnvelopeFields } from './envelope.js';
 import { channelErrorFromRing } from './ring-errors.js';
 import type { SharedChannel } from './shared-channel.js';
+import type { LocalMessage } from './local-message.js';
 
 type WaitOptions = Pick<SendOptions, 'timeoutMs' | 'signal'> | undefined;
 
@@ -46,24 +47,32 @@ export class SendPath {
   }
 
   /** The common case — queue has room, nobody subscribes: encode straight into the ring. */
-  trySendFast(fields: EnvelopeFields): boolean {
+  trySendFast(message: LocalMessage): boolean {
     const { control, queue } = this.shared;
     if (control.slotsInUse() !== 0) return false;
-    const size = this.checkedSize(fields);
+    const size = this.checkedSize(message);
     if (!control.tryReserve(this.shared.options.capacity)) return false;
-    let view: Uint8Array | undefined;
+    let sent: boolean;
     try {
-      view = queue.reserve(size);
+      if (queue.isLocal) {
+        // Thread-local: the message waits as it is, never encoded (local-message.ts).
+        sent = queue.offerLocal(message, size);
+      } else {
+        const view = queue.reserve(size);
+        if (view !== undefined) {
+          encodeEnvelopeInto(message, view, 0);
+          queue.commit();
+        }
+        sent = view !== undefined;
+      }
     } catch (err) {
       control.unreserve();
       throw channelErrorFromRing(err, this.channel, 'send');
     }
-    if (view === undefined) {
+    if (!sent) {
       control.unreserve();
       return false;
     }
-    encodeEnvelopeInto(fields, view, 0);
-    queue.commit();
     this.metrics.count('sent');
     return true;
   }
@@ -110,13 +119,13 @@ export class SendPath {
    * fits (a thread-local queue takes each envelope encoded straight into its place); the rest
    * goes one by one through the waiting path.
    */
-  async sendBatch(batch: readonly EnvelopeFields[], options: WaitOptions): Promise<string[]> {
+  async sendBatch(batch: readonly LocalMessage[], options: WaitOptions): Promise<string[]> {
     const sizes = batch.map((f) => this.checkedSize(f)); // every message checked before any is sent
     let done = 0;
     const { control, queue } = this.shared;
     if (control.slotsInUse() === 0 && !control.closed) {
       const room = control.reserveUpTo(this.shared.options.capacity, batch.length);
-      if (queue.isLocal) done = this.encodeIntoQueue(batch, sizes, room);
+      if (queue.isLocal) done = this.offerToLocalQueue(batch, sizes, room);
       else {
         try {
           done = queue.trySendBatch(encodeAll(batch, sizes, room));
@@ -133,19 +142,14 @@ export class SendPath {
   }
 
   /**
-   * The first `room` envelopes (reserved against capacity), each encoded straight into its place
-   * in the thread-local queue. On a failure part-way, those already in stay sent and counted.
+   * The first `room` messages (reserved against capacity) into the thread-local queue, as they
+   * are (never encoded). On a failure part-way, those already in stay sent and counted.
    */
-  private encodeIntoQueue(batch: readonly EnvelopeFields[], sizes: readonly number[], room: number): number {
+  private offerToLocalQueue(batch: readonly LocalMessage[], sizes: readonly number[], room: number): number {
     const queue = this.shared.queue;
     let done = 0;
     try {
-      for (; done < room; done++) {
-        const view = queue.reserve(sizes[done]!);
-        if (view === undefined) break;
-        encodeEnvelopeInto(batch[done]!, view, 0);
-        queue.commit();
-      }
+      while (done < room && queue.offerLocal(batch[done]!, sizes[done]!)) done++;
     } catch (err) {
       this.shared.control.unreserve(room - done);
       this.metrics.count('sent', done);

@@ -7,6 +7,7 @@ import type { Message, NackOptions } from '../../channel.js';
 import type { Settler } from '../../delivery.js';
 import { MessageNotFoundError } from '../../errors.js';
 import { writeDeliveryCount } from './envelope.js';
+import { recordOf, type LocalMessage } from './local-message.js';
 import { LEASE_WAITING, type LeaseRef } from './lease-log.js';
 import type { SharedChannel } from './shared-channel.js';
 import type { ResolvedOptions } from '../../options.js';
@@ -27,12 +28,20 @@ const REQUEUE_RETRY_MS = 20;
 export class LeaseSettler implements Settler {
   constructor(
     private readonly host: SettlementHost,
-    /** This delivery's own copy of the envelope (never a view into a ring). */
-    private readonly record: Uint8Array,
+    /**
+     * This delivery's own copy of the envelope (never a view into a ring), or the message still
+     * in object form (a thread-local queue's): encoded only if a nack needs the record.
+     */
+    private readonly envelope: Uint8Array | LocalMessage,
     /** 0 = the queue, 1 + slot = a subscriber ring. */
     private readonly target: number,
     private readonly lease: LeaseRef | undefined,
   ) {}
+
+  /** The envelope as a record (a LocalMessage is encoded once, on first need). */
+  private get record(): Uint8Array {
+    return recordOf(this.envelope);
+  }
 
   async ack(message: Message): Promise<void> {
     this.releaseOrFail(message, 'ack');
