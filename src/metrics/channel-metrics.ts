@@ -24,6 +24,18 @@ export class ChannelMetrics {
   private readonly sentRate = new RateWindow();
   private readonly receivedRate = new RateWindow();
 
+  /** `n` messages accepted (the hot path's own method: no counter name to look at). */
+  sent(n = 1): void {
+    this.counts.sent += n;
+    this.sentRate.add(n);
+  }
+
+  /** received() and an ack in one call: a message handed over and settled at once (receive(), at-most-once). */
+  receivedAndAcked(sentAtMs: number, nowEpochMs: number = nowMs()): void {
+    this.received(sentAtMs, nowEpochMs);
+    this.counts.acked += 1;
+  }
+
   count(counter: Counter, n = 1): void {
     this.counts[counter] += n;
     if (counter === 'sent') this.sentRate.add(n);

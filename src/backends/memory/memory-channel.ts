@@ -213,8 +213,7 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
           this.metrics.count('expired');
           continue;
         }
-        this.metrics.received(record.timestamp);
-        this.metrics.count('acked');
+        this.metrics.receivedAndAcked(record.timestamp);
         return record.data;
       }
       const sentAt = readTimestamp(record);
@@ -224,8 +223,7 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
       }
       const at = payloadOffset(record);
       if (at < 0) throw new SerializationError('a received record is not a valid envelope; something other than this library wrote to the ring', { channel: this.name });
-      this.metrics.received(sentAt);
-      this.metrics.count('acked');
+      this.metrics.receivedAndAcked(sentAt);
       return record.subarray(at);
     }
   }
@@ -363,8 +361,7 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
     if (this.options.delivery === 'at-most-once') {
       // At-most-once: the channel forgets a message when it hands it out, so the delivery is not
       // tracked; ack() is a no-op and nack() can still put it back on request.
-      this.metrics.received(message.timestamp, now);
-      this.metrics.count('acked');
+      this.metrics.receivedAndAcked(message.timestamp, now);
       return new SettleableDelivery(message, settler);
     }
     if (lease) this.leasesById.set(message.id, lease);

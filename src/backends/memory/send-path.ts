@@ -73,7 +73,7 @@ export class SendPath {
       control.unreserve();
       return false;
     }
-    this.metrics.count('sent');
+    this.metrics.sent();
     return true;
   }
 
@@ -95,7 +95,7 @@ export class SendPath {
         await this.backpressure.park(until);
       }
     }
-    this.metrics.count('sent');
+    this.metrics.sent();
     return groups;
   }
 
@@ -111,7 +111,7 @@ export class SendPath {
         this.backpressure.parkSync(until);
       }
     }
-    this.metrics.count('sent');
+    this.metrics.sent();
   }
 
   /**
@@ -135,7 +135,7 @@ export class SendPath {
         }
       }
       if (done < room) control.unreserve(room - done);
-      this.metrics.count('sent', done);
+      this.metrics.sent(done);
     }
     for (let i = done; i < batch.length; i++) await this.offerEverywhere(encodeEnvelope(batch[i]!), options);
     return batch.map((f) => f.id);
@@ -152,7 +152,7 @@ export class SendPath {
       while (done < room && queue.offerLocal(batch[done]!, sizes[done]!)) done++;
     } catch (err) {
       this.shared.control.unreserve(room - done);
-      this.metrics.count('sent', done);
+      this.metrics.sent(done);
       throw channelErrorFromRing(err, this.channel, 'send');
     }
     return done;
