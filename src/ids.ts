@@ -29,20 +29,25 @@ let lastMs = -1;
 let timePart = '';
 /** Next counter value within the current millisecond. */
 let counter = 0;
+/** The counter's last SUFFIX_CHARS characters come from a table: every pair, as a flat string. */
+const SUFFIX_CHARS = 2;
+const SUFFIX_VALUES = 32 ** SUFFIX_CHARS;
+const SUFFIXES = Array.from({ length: SUFFIX_VALUES }, (_, v) => ALPHABET[v >>> 5]! + ALPHABET[v & 31]!);
 /**
- * Everything but the last character of the next id: time part, sender tag and the counter's high
- * 7 characters. It changes once every 32 ids, so an id costs one concatenation, not 26.
+ * Everything but the last two characters of the next id: time part, sender tag and the counter's
+ * high 6 characters. It changes once every 1024 ids, so an id costs one concatenation, not 26.
  */
 let prefix = '';
 
 /**
- * The bytes of the most recent id (live bindings): its first 25 characters as ASCII, and the code
- * of its last one. An encoder that copies them right after newMessageId() writes the id without
- * reading the string (reading a freshly concatenated string first flattens it: an allocation).
- * `lastIdPrefixBytes` is a new array whenever the prefix changes, never rewritten in place.
+ * The most recent id in parts (live bindings): its first 24 characters as ASCII bytes, and its
+ * last two characters (a flat string). An encoder that copies them right after newMessageId()
+ * writes the id without reading the id string itself (reading a freshly concatenated string
+ * first flattens it: an allocation). `lastIdPrefixBytes` is a new array whenever the prefix
+ * changes, never rewritten in place.
  */
 export let lastIdPrefixBytes = new Uint8Array(0);
-export let lastIdLastCode = 0;
+export let lastIdSuffix = '';
 
 /**
  * A new id, greater than every id this thread made before. `epochMs` is the send time when the
@@ -54,20 +59,16 @@ export function newMessageId(epochMs?: number): string {
     lastMs = ms;
     timePart = encode(ms, 10);
     counter = 0;
-    prefix = flat(timePart + senderTag + encode(0, COUNTER_CHARS - 1));
-  } else if ((counter & 31) === 0) {
+    prefix = flat(timePart + senderTag + encode(0, COUNTER_CHARS - SUFFIX_CHARS));
+  } else if (counter % SUFFIX_VALUES === 0) {
     // A clock that steps back keeps the old time part, so ids still increase.
-    prefix = flat(timePart + senderTag + encode(counter / 32, COUNTER_CHARS - 1));
+    prefix = flat(timePart + senderTag + encode(counter / SUFFIX_VALUES, COUNTER_CHARS - SUFFIX_CHARS));
   }
-  const last = ALPHABET[counter++ & 31]!;
-  lastIdLastCode = last.charCodeAt(0);
-  return prefix + last;
+  lastIdSuffix = SUFFIXES[counter++ % SUFFIX_VALUES]!;
+  return prefix + lastIdSuffix;
 }
 
-/**
- * Flattens a concatenation once (so the 32 ids built on it do not each flatten it again) and
- * keeps its bytes for lastIdPrefixBytes.
- */
+/** Keeps a new prefix's bytes for lastIdPrefixBytes (and so flattens it, once for 1024 ids). */
 function flat(s: string): string {
   const bytes = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { lastIdLastCode, lastIdPrefixBytes, newMessageId } from '../../src/ids.js';
+import { lastIdPrefixBytes, lastIdSuffix, newMessageId } from '../../src/ids.js';
 
 const test = suite('message ids');
 
@@ -32,8 +32,8 @@ test('ids made from a given send time: increasing across counter carries and a c
   const base = Date.now() + 10_000; // later than anything the other tests used
   let previous = newMessageId(base + 0.75);
   assert.is(timeOf(previous), base, 'the fractional part is dropped');
-  // 2000 ids in one millisecond cross the 32-id boundary of the counter's last character many times.
-  for (let i = 0; i < 2000; i++) {
+  // 5000 ids in one millisecond cross the 1024-id boundary of the counter's last two characters.
+  for (let i = 0; i < 5000; i++) {
     const id = newMessageId(base + 0.5);
     assert.ok(id > previous, `${id} <= ${previous}`);
     assert.is(id.slice(10, 18), previous.slice(10, 18), 'the sender tag stays');
@@ -48,12 +48,11 @@ test('ids made from a given send time: increasing across counter carries and a c
   assert.match(later, /^[0-9A-HJKMNP-TV-Z]{26}$/);
 });
 
-test('lastIdPrefixBytes and lastIdLastCode are the bytes of the id just made', () => {
+test('lastIdPrefixBytes and lastIdSuffix are the id just made, in parts', () => {
   const base = Date.now() + 20_000;
-  for (let i = 0; i < 3000; i++) {
-    const id = newMessageId(base + Math.floor(i / 1000)); // crosses prefix changes and a new millisecond
-    const bytes = [...lastIdPrefixBytes, lastIdLastCode];
-    assert.is(String.fromCharCode(...bytes), id);
+  for (let i = 0; i < 5000; i++) {
+    const id = newMessageId(base + Math.floor(i / 2500)); // crosses prefix changes and a new millisecond
+    assert.is(String.fromCharCode(...lastIdPrefixBytes) + lastIdSuffix, id);
   }
 });
 

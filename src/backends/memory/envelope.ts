@@ -30,11 +30,11 @@ const FIXED_BYTES = 16;
 export interface EnvelopeFields {
   id: string;
   /**
-   * The id's bytes when the sender has them at hand (ids.ts lastIdPrefixBytes/lastIdLastCode,
+   * The id in parts when the sender has them at hand (ids.ts lastIdPrefixBytes/lastIdSuffix,
    * taken right after making the id): the encoder then copies them instead of reading `id`.
    */
   idPrefixBytes?: Uint8Array | undefined;
-  idLastCode?: number | undefined;
+  idSuffix?: string | undefined;
   data: Uint8Array;
   timestamp: number;
   deliveryCount: number;
@@ -44,7 +44,8 @@ export interface EnvelopeFields {
   replyTo?: string | undefined;
 }
 
-const EMPTY_HEADERS: Readonly<Headers> = Object.freeze({});
+/** The headers of a message that has none (shared, frozen; recognised without enumerating it). */
+export const EMPTY_HEADERS: Readonly<Headers> = Object.freeze({});
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 const utf8Encoder = new TextEncoder();
 // Scratch for moving a float64 in and out of byte arrays without a DataView per message. Node
@@ -69,7 +70,7 @@ function utf8Length(s: string): number {
 }
 
 function hasHeaders(headers: Headers | undefined): headers is Headers {
-  if (headers === undefined) return false;
+  if (headers === undefined || headers === EMPTY_HEADERS) return false;
   for (const _ in headers) return true;
   return false;
 }
@@ -128,10 +129,11 @@ export function encodeEnvelopeInto(m: EnvelopeFields, target: Uint8Array, offset
   let at = offset + FIXED_BYTES;
   const id = m.id;
   const idPrefix = m.idPrefixBytes;
-  if (idPrefix !== undefined && idPrefix.length === id.length - 1) {
+  const idSuffix = m.idSuffix;
+  if (idPrefix !== undefined && idSuffix !== undefined && idPrefix.length + idSuffix.length === id.length) {
     target.set(idPrefix, at);
-    target[at + idPrefix.length] = m.idLastCode!;
-    at += id.length;
+    at += idPrefix.length;
+    for (let i = 0; i < idSuffix.length; i++) target[at++] = idSuffix.charCodeAt(i);
   } else {
     for (let i = 0; i < id.length; i++) target[at++] = id.charCodeAt(i);
   }
@@ -198,7 +200,7 @@ export function decodeEnvelope(record: Uint8Array, channel: string): Message {
   return {
     id,
     channel,
-    data: record.subarray(at),
+    data: tailOf(record, at),
     headers,
     key,
     correlationId,
@@ -234,6 +236,11 @@ export function payloadOffset(record: Uint8Array): number {
     }
   }
   return at <= end ? at : -1;
+}
+
+/** `bytes` from `at` to its end, as a new view: the same as subarray(at), without its species lookup. */
+export function tailOf(bytes: Uint8Array, at: number): Uint8Array {
+  return new Uint8Array(bytes.buffer, bytes.byteOffset + at, bytes.byteLength - at);
 }
 
 export function readDeliveryCount(record: Uint8Array): number {

@@ -4,9 +4,7 @@
 // received in one thread is never encoded or decoded — only when it has to leave the object form
 // (a lease, a nack put back, the switch to the shared ring) does `toRecord()` encode it.
 import type { Headers, Message } from '../../channel.js';
-import { encodeEnvelope, type EnvelopeFields } from './envelope.js';
-
-const EMPTY_HEADERS: Readonly<Headers> = Object.freeze({});
+import { EMPTY_HEADERS, encodeEnvelope, type EnvelopeFields } from './envelope.js';
 
 export class LocalMessage implements Message, EnvelopeFields {
   readonly headers: Readonly<Headers>;
@@ -21,9 +19,9 @@ export class LocalMessage implements Message, EnvelopeFields {
     /** The sender's bytes until the queue takes it; then the queue's own copy. */
     public data: Uint8Array,
     readonly timestamp: number,
-    /** The id's bytes for the encoder (ids.ts lastIdPrefixBytes / lastIdLastCode). */
+    /** The id in parts for the encoder (ids.ts lastIdPrefixBytes / lastIdSuffix). */
     readonly idPrefixBytes: Uint8Array | undefined,
-    readonly idLastCode: number | undefined,
+    readonly idSuffix: string | undefined,
     /** Already checked (checkEnvelopeFields); copied, so the sender may reuse its object. */
     headers: Headers | undefined,
     readonly key: string | undefined,

@@ -21,7 +21,7 @@ import { BaseChannel } from '../../base-channel.js';
 import { SettleableDelivery } from '../../delivery.js';
 import { DeadLetterSender, type DeadLetterOpeners } from './dead-letter.js';
 import { InvalidConfigurationError, SerializationError } from '../../errors.js';
-import { lastIdLastCode, lastIdPrefixBytes, newMessageId } from '../../ids.js';
+import { lastIdSuffix, lastIdPrefixBytes, newMessageId } from '../../ids.js';
 import { nowMs } from '../../metrics/channel-metrics.js';
 import { Backpressure } from './backpressure.js';
 import {
@@ -30,6 +30,7 @@ import {
   payloadOffset,
   readDeliveryCount,
   readTimestamp,
+  tailOf,
   writeDeliveryCount,
 } from './envelope.js';
 import { LEASE_HELD, type LeaseRef } from './lease-log.js';
@@ -167,8 +168,8 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
     if (options !== undefined) checkEnvelopeFields(options, this.name);
     const id = newMessageId(timestamp);
     return options === undefined
-      ? new LocalMessage(this.name, id, data, timestamp, lastIdPrefixBytes, lastIdLastCode, undefined, undefined, undefined, undefined)
-      : new LocalMessage(this.name, id, data, timestamp, lastIdPrefixBytes, lastIdLastCode, options.headers, options.key, options.correlationId, options.replyTo);
+      ? new LocalMessage(this.name, id, data, timestamp, lastIdPrefixBytes, lastIdSuffix, undefined, undefined, undefined, undefined)
+      : new LocalMessage(this.name, id, data, timestamp, lastIdPrefixBytes, lastIdSuffix, options.headers, options.key, options.correlationId, options.replyTo);
   }
 
   // ---- receiving ----------------------------------------------------------------------------
@@ -224,7 +225,7 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
       const at = payloadOffset(record);
       if (at < 0) throw new SerializationError('a received record is not a valid envelope; something other than this library wrote to the ring', { channel: this.name });
       this.metrics.receivedAndAcked(sentAt);
-      return record.subarray(at);
+      return tailOf(record, at);
     }
   }
 
@@ -240,7 +241,8 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
     if (!Number.isInteger(max) || max < 1) {
       throw new InvalidConfigurationError(`receiveBatch max is ${max}; use a whole number >= 1`, { channel: this.name });
     }
-    const batch: Delivery[] = [await this.receiveDelivery(options)];
+    // The first without a promise of its own when one is there already.
+    const batch: Delivery[] = [this.pollFrom(QUEUE) ?? (await this.waitFrom(QUEUE, options ?? {}))];
     while (batch.length < max) {
       // Due redeliveries first (one at a time), then whatever the ring holds, in one drain.
       if (this.shared.leases.live() > 0) {

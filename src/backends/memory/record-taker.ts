@@ -60,6 +60,6 @@ export class RecordTaker {
     const at = this.used;
     this.chunk.set(view, at);
     this.used = (at + n + 7) & ~7; // 8-aligned, so a Float64Array over a payload stays possible
-    return this.chunk.subarray(at, at + n);
+    return new Uint8Array(this.chunk.buffer, at, n); // cheaper than subarray (no species lookup)
   }
 }
