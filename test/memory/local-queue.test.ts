@@ -155,6 +155,25 @@ test('a message kept in object form is the sender\'s no more: payload and header
   }
 });
 
+test('a channel made in a worker: sync calls on its local queue, then described to the main thread with what it holds', async () => {
+  const carrier = new InMemoryChannel(); // the worker script attaches to something; this task ignores it
+  try {
+    const report = (await start('create-local', carrier.describe(), { count: 50, base: 900 })) as {
+      emptyWait: string;
+      first: number;
+      descriptor: InMemoryChannelDescriptor;
+    };
+    assert.is(report.emptyWait, 'Timeout', 'receiveSync on an empty local queue waits, then times out');
+    assert.is(report.first, 900);
+    const attached = InMemoryChannel.attach(report.descriptor);
+    for (let i = 1; i < 50; i++) assert.is(readU32(await attached.receive({ timeoutMs: 2000 })), 900 + i);
+    assert.is(await attached.tryReceive(), undefined);
+    await attached.close();
+  } finally {
+    await carrier.close();
+  }
+});
+
 test('a local backlog that never empties stays in order across the queue compacting itself', async () => {
   const channel = new InMemoryChannel({ capacityBytes: 1 << 22 });
   try {

@@ -4,7 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { InMemoryChannel, type InMemoryChannelDescriptor } from '../../../src/backends/memory/index.js';
 
 interface Task {
-  task: 'produce' | 'produce-until-closed' | 'consume' | 'flaky-consume' | 'hold' | 'hold-subscribed' | 'exhaust' | 'subscribe' | 'respond' | 'wait-closed';
+  task: 'create-local' | 'produce' | 'produce-until-closed' | 'consume' | 'flaky-consume' | 'hold' | 'hold-subscribed' | 'exhaust' | 'subscribe' | 'respond' | 'wait-closed';
   descriptor: InMemoryChannelDescriptor;
   count?: number;
   base?: number;
@@ -126,6 +126,25 @@ switch (task) {
       await channel.reply(request, new Uint8Array([request.data[0]! + 100]));
     }
     post({ answered: count });
+    break;
+  }
+  case 'create-local': {
+    // A channel made in this worker is thread-local until described: sync calls work on it,
+    // and what it holds when described reaches the main thread in order.
+    const own = new InMemoryChannel();
+    let emptyWait = '';
+    try {
+      own.receiveSync({ timeoutMs: 30 });
+    } catch (err) {
+      emptyWait = codeOf(err);
+    }
+    for (let i = 0; i < count; i++) {
+      const data = new Uint8Array(4);
+      new DataView(data.buffer).setUint32(0, base + i);
+      own.sendSync(data);
+    }
+    const first = own.receiveSync({ timeoutMs: 1000 });
+    post({ emptyWait, first: new DataView(first.buffer, first.byteOffset).getUint32(0), descriptor: own.describe() });
     break;
   }
   case 'wait-closed': {
