@@ -204,6 +204,9 @@ export abstract class RingBase implements Ring {
       const left = deadline - performance.now();
       if (left <= 0) throw timeoutError(timeoutMs as number);
       parkSync(this.words, bell, seen, Math.min(this.options.parkSliceMs, left));
+      // Woken (or the slice ended): try once before arming again, so a waiter that now succeeds
+      // leaves no arm behind for the next publish to spend a notify on.
+      if (this.attempt(op, message)) return this.takeReceived();
     }
   }
 
@@ -228,6 +231,7 @@ export abstract class RingBase implements Ring {
         const left = deadline - performance.now();
         if (left <= 0) throw timeoutError(timeoutMs as number);
         await parkAsync(this.words, bell, seen, Math.min(this.options.parkSliceMs, left), aborted);
+        if (this.attempt(op, message)) return this.takeReceived(); // before arming again (see blockSync)
       }
     } finally {
       if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
