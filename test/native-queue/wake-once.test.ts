@@ -6,7 +6,26 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRing, type RingKind } from '../../native-queue/index.js';
+import { BELL_ARMED, LINE_WORDS } from '../../native-queue/layout.js';
 import { startWorker, within } from './helpers.js';
+
+/**
+ * Header line of the bell a blocked sender parks on (README.md, "Memory layout"): spsc line 4;
+ * mpmc line 5; mpsc with the default 4 lanes: meta, consumer bell, one owner-table line, then
+ * lane 0's write index, read index and producer bell, so line 5 (the worker takes lane 0).
+ */
+const SENDER_BELL_LINE: Record<RingKind, number> = { spsc: 4, mpsc: 5, mpmc: 5 };
+
+/** Resolves once the sender has armed its bell, i.e. it is parked or about to park. */
+async function senderArmed(buffer: SharedArrayBuffer, kind: RingKind): Promise<void> {
+  const words = new Int32Array(buffer);
+  const armed = SENDER_BELL_LINE[kind] * LINE_WORDS + BELL_ARMED;
+  const deadline = Date.now() + 5_000;
+  while (Atomics.load(words, armed) === 0) {
+    if (Date.now() > deadline) throw new Error(`${kind}: the sender never armed its bell`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
 
 /** Park at once (no spin), and for long slices: the sender only moves when it is notified. */
 const PARK_AT_ONCE = { capacityBytes: 256, spinMicros: 0, parkSliceMs: 10_000 };
@@ -32,7 +51,7 @@ for (const kind of ['spsc', 'mpsc', 'mpmc'] as RingKind[]) {
     const sender = startWorker('waiter', { descriptor: ring.describe(), role: 'send' });
     try {
       assert.is(await within(sender.next(), 5_000, 'sender filling the ring'), 'waiting');
-      await new Promise((r) => setTimeout(r, 100)); // it parks at once (spinMicros 0)
+      await senderArmed(ring.describe().buffer, kind); // it arms at once (spinMicros 0), then parks
       const { result: received, notifies } = countingNotifies(() => {
         let n = 0;
         for (let i = 0; i < RECEIVES; i++) if (ring.tryReceive() !== undefined) n++;
