@@ -13,8 +13,12 @@ export const LINE_WORDS = LINE_BYTES / 4;
 
 /** 'RNGQ': marks a buffer as a ring so attach() can refuse anything else. */
 export const MAGIC = 0x524e4751;
-/** Bump when the layout changes, so an old attacher refuses a new buffer instead of misreading it. */
-export const LAYOUT_VERSION = 1;
+/**
+ * Bump when the layout or a protocol on it changes, so an old attacher refuses a new buffer
+ * instead of misreading it. 2: a bell's word 0 is an arm the waker clears (it was a count of
+ * sleepers each waiter took back itself).
+ */
+export const LAYOUT_VERSION = 2;
 
 // Line 0, word offsets.
 export const META_MAGIC = 0;
