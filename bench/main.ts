@@ -45,6 +45,11 @@ function parseArgs(argv: readonly string[]): Args {
   return args;
 }
 
+/** A case's figures are named after it: its id itself, or its id and a dotted suffix. */
+function isFigureOf(figureId: string, caseId: string): boolean {
+  return figureId === caseId || figureId.startsWith(`${caseId}.`);
+}
+
 function machineFacts(): Record<string, unknown> {
   const cores = cpus();
   return {
@@ -73,8 +78,8 @@ async function main(): Promise<void> {
   };
   const matched = ALL_CASES.filter((c) => args.filters.length === 0 || args.filters.some((f) => c.id.toLowerCase().includes(f)));
   // A filtered run also runs the peers its cases are compared with, so the ratios exist.
-  const peerIds = new Set(COMPARISONS.filter((cmp) => cmp.peer && matched.some((c) => cmp.figure.startsWith(`${c.id}.`))).map((cmp) => cmp.peer!));
-  const selected = ALL_CASES.filter((c) => matched.includes(c) || [...peerIds].some((id) => id.startsWith(`${c.id}.`)));
+  const peerIds = new Set(COMPARISONS.filter((cmp) => cmp.peer && matched.some((c) => isFigureOf(cmp.figure, c.id))).map((cmp) => cmp.peer!));
+  const selected = ALL_CASES.filter((c) => matched.includes(c) || [...peerIds].some((id) => isFigureOf(id, c.id)));
   if (selected.length > matched.length) {
     console.log(`note: also running the peers of the selected cases: ${selected.filter((c) => !matched.includes(c)).map((c) => c.id).join(', ')}`);
   }
