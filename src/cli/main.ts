@@ -54,8 +54,8 @@ async function demo(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { workers: { type: 'string' }, jobs: { type: 'string' }, span: { type: 'string' } } });
   await runDemo({
     workers: wholeNumber('workers', values.workers, Math.max(1, availableParallelism())),
-    jobs: wholeNumber('jobs', values.jobs, 2000),
-    span: wholeNumber('span', values.span, 2500),
+    jobs: wholeNumber('jobs', values.jobs, 500),
+    span: wholeNumber('span', values.span, 20_000),
     log: (line) => console.log(line),
   });
 }
