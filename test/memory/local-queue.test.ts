@@ -4,41 +4,16 @@
 // and the local byte bound never holds more than the ring can take.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Worker } from 'node:worker_threads';
 import { InMemoryChannel, type InMemoryChannelDescriptor } from '../../src/backends/memory/index.js';
-import { codeOf, within } from './helpers.js';
+import { codeOf, readU32, startChannelWorker, terminateChannelWorkers, u32, within } from './helpers.js';
 
 const test = suite('InMemoryChannel thread-local queue and the switch to the shared ring');
-const BOOT = new URL('../support/tsx-worker.mjs', import.meta.url);
-const SCRIPT = new URL('./workers/channel-worker.ts', import.meta.url).href;
-const workers = new Set<Worker>();
-
-function start(task: string, descriptor: InMemoryChannelDescriptor, extra: Record<string, unknown> = {}) {
-  const worker = new Worker(BOOT, { workerData: { script: SCRIPT, task, descriptor, ...extra } });
-  workers.add(worker);
-  const report = within(
-    20_000,
-    `worker ${task} reports`,
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
-    }),
-  );
-  return report;
-}
-
-const u32 = (n: number) => {
-  const data = new Uint8Array(4);
-  new DataView(data.buffer).setUint32(0, n);
-  return data;
-};
-const readU32 = (d: Uint8Array) => new DataView(d.buffer, d.byteOffset).getUint32(0);
+/** Starts a channel worker and resolves with its first report. */
+const start = (task: string, descriptor: InMemoryChannelDescriptor, extra: Record<string, unknown> = {}) =>
+  startChannelWorker(task, descriptor, extra).next<Record<string, unknown>>('reports', 20_000);
 const isLocal = (c: InMemoryChannel) => c.shared.queue.isLocal;
 
-test.after.each(async () => {
-  await Promise.all([...workers].map((w) => w.terminate()));
-  workers.clear();
-});
+test.after.each(terminateChannelWorkers);
 
 test('messages queued before describe() reach a worker in order, a nacked one included; close before it still drains', async () => {
   const channel = new InMemoryChannel();

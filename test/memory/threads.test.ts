@@ -1,36 +1,14 @@
 // Real worker threads on one in-memory channel. The main thread only uses promise calls.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Worker } from 'node:worker_threads';
 import { InMemoryChannel, type InMemoryChannelDescriptor } from '../../src/backends/memory/index.js';
 import { DEAD_LETTER_HEADERS } from '../../src/delivery.js';
-import { codeOf, within } from './helpers.js';
+import { codeOf, readU32, startChannelWorker, terminateChannelWorkers, within } from './helpers.js';
 
 const test = suite('InMemoryChannel across worker threads');
-const BOOT = new URL('../support/tsx-worker.mjs', import.meta.url);
-const SCRIPT = new URL('./workers/channel-worker.ts', import.meta.url).href;
-const workers = new Set<Worker>();
+const start = startChannelWorker;
 
-function start(task: string, descriptor: InMemoryChannelDescriptor, extra: Record<string, unknown> = {}) {
-  const worker = new Worker(BOOT, { workerData: { script: SCRIPT, task, descriptor, ...extra } });
-  workers.add(worker);
-  const messages: unknown[] = [];
-  const waiters: ((m: unknown) => void)[] = [];
-  worker.on('message', (m) => (waiters.length ? waiters.shift()!(m) : messages.push(m)));
-  worker.on('error', (err) => {
-    throw err;
-  });
-  const next = <T>(what: string): Promise<T> =>
-    within(15_000, `worker ${task}: ${what}`, new Promise<T>((resolve) => (messages.length ? resolve(messages.shift() as T) : waiters.push(resolve as (m: unknown) => void))));
-  return { worker, next };
-}
-
-const u32 = (d: Uint8Array) => new DataView(d.buffer, d.byteOffset).getUint32(0);
-
-test.after.each(async () => {
-  await Promise.all([...workers].map((w) => w.terminate()));
-  workers.clear();
-});
+test.after.each(terminateChannelWorkers);
 
 test('workers produce with sendSync, other workers consume with receiveSync, none lost', async () => {
   const channel = new InMemoryChannel({ capacity: 64 }); // small: producers really block
@@ -41,7 +19,7 @@ test('workers produce with sendSync, other workers consume with receiveSync, non
   const mainDone = (async () => {
     for (;;) {
       try {
-        mine.push(u32(await channel.receive()));
+        mine.push(readU32(await channel.receive()));
       } catch (err) {
         return codeOf(Promise.reject(err));
       }
