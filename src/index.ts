@@ -1,6 +1,6 @@
 // The package's main entry: the contract, its errors, openChannel and the in-memory backend.
-// Broker backends live behind their own subpaths (plexspaces-channel/redis, /kafka, /nats) so that
-// this entry loads no broker client.
+// Broker backends get subpaths of their own (plexspaces-channel/redis, /kafka, /nats), added to
+// package.json's exports with each backend, so that this entry never loads a broker client.
 export type * from './channel.js';
 export * from './errors.js';
 export { openChannel } from './open.js';
