@@ -8,7 +8,8 @@ export type RingErrorCode =
   | 'RING_INVALID_ARGUMENT'
   | 'RING_MESSAGE_TOO_LARGE'
   | 'RING_NOT_A_RING'
-  | 'RING_NO_LANE';
+  | 'RING_NO_LANE'
+  | 'RING_ABANDONED';
 
 export class RingError extends Error {
   readonly code: RingErrorCode;
@@ -30,4 +31,11 @@ export function timeoutError(timeoutMs: number): RingError {
 
 export function abortedError(): RingError {
   return new RingError('RING_ABORTED', 'the wait was aborted by its AbortSignal; nothing was sent or received by this call');
+}
+
+export function abandonedError(abandonAfterMs: number): RingError {
+  return new RingError(
+    'RING_ABANDONED',
+    `this send was abandoned by the receivers: its claimed space stayed unfinished for more than abandonAfterMs (${abandonAfterMs} ms), so they skipped it as the record of a dead producer; nothing of it was delivered; send it again (or raise abandonAfterMs if this thread can stall that long)`,
+  );
 }

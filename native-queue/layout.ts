@@ -16,9 +16,10 @@ export const MAGIC = 0x524e4751;
 /**
  * Bump when the layout or a protocol on it changes, so an old attacher refuses a new buffer
  * instead of misreading it. 2: a bell's word 0 is an arm the waker clears (it was a count of
- * sleepers each waiter took back itself).
+ * sleepers each waiter took back itself). 3: mpmc claims are stamped "writing" at once and can be
+ * abandoned by receivers.
  */
-export const LAYOUT_VERSION = 2;
+export const LAYOUT_VERSION = 3;
 
 // Line 0, word offsets.
 export const META_MAGIC = 0;
@@ -42,7 +43,9 @@ export const MIN_CAPACITY = 256;
 export const MAX_CAPACITY = 1 << 30;
 export const MAX_PRODUCERS_LIMIT = 256;
 
-export const DEFAULTS = { maxProducers: 4, spinMicros: 20, parkSliceMs: 50 } as const;
+export const DEFAULTS = { maxProducers: 4, spinMicros: 20, parkSliceMs: 50, abandonAfterMs: 1000 } as const;
+/** Longest finite abandonAfterMs: one hour (beyond that, say Infinity). */
+export const MAX_ABANDON_AFTER_MS = 3_600_000;
 
 const KIND_CODES: Record<RingKind, number> = { spsc: 1, mpsc: 2, mpmc: 3 };
 
@@ -81,7 +84,11 @@ export function normalizeOptions(options: RingOptions): Required<RingOptions> {
   if (typeof parkSliceMs !== 'number' || !Number.isFinite(parkSliceMs) || parkSliceMs <= 0 || parkSliceMs > 60_000) {
     throw invalid(`parkSliceMs must be a number above 0 and at most 60000 (got ${String(parkSliceMs)})`);
   }
-  return { capacityBytes, maxProducers, spinMicros, parkSliceMs };
+  const abandonAfterMs = options.abandonAfterMs ?? DEFAULTS.abandonAfterMs;
+  if (typeof abandonAfterMs !== 'number' || Number.isNaN(abandonAfterMs) || abandonAfterMs < 0 || (abandonAfterMs > MAX_ABANDON_AFTER_MS && abandonAfterMs !== Infinity)) {
+    throw invalid(`abandonAfterMs must be a number from 0 to ${MAX_ABANDON_AFTER_MS}, or Infinity (0 and Infinity: never abandon a producer's claim); got ${String(abandonAfterMs)}`);
+  }
+  return { capacityBytes, maxProducers, spinMicros, parkSliceMs, abandonAfterMs };
 }
 
 /** Header lines of each kind (see README.md for the drawing). */

@@ -8,7 +8,17 @@
 //   i + 1  committed by its producer: consumers may claim it (length = payload or WRAP_MARKER)
 //   i + 2  consumed: length now holds the size of the consumed run that starts here (a consumer
 //          claims up to RUN_MESSAGES adjacent records at once and gives them back as one)
-// Indices are multiples of 8, so the three states can never be confused, whatever the lap.
+//   i + 3  writing: claimed, being written; length = the payload length of this one record
+//   i + 4  abandoned (was i + 3): receivers presumed the producer dead and skip the record
+//   i + 5  writing a stretch: the claim starting here holds several records or a wrap marker;
+//          length = the bytes of the whole claim (the first record's length comes at commit)
+//   i + 6  finishing (was i + 5): the producer won the commit and is storing the real length
+//   i + 7  abandoned (was i + 5): receivers skip the whole claim (length bytes)
+// Indices are multiples of 8, so the states can never be confused, whatever the lap. A claim's
+// first stamp is "writing" from the instant the claim exists (stored straight after the claiming
+// CAS, with no function call in between: V8 stops a terminated thread only at function entries
+// and loop back-edges), so even a producer killed right after claiming leaves a claim that says
+// how long it is, and receivers can step over it (see skipAbandoned).
 //
 // Header words, each on its own line: writeClaim (producers CAS it forward to claim space, for a
 // whole batch at once), readClaim (consumers CAS it forward over runs of committed records),
@@ -19,6 +29,7 @@ import { RingBase } from './ring-base.js';
 import type { RingDescriptor, RingOptions } from './types.js';
 import { ViewCache } from './view-cache.js';
 import { wakeIfSleeping } from './waiting.js';
+import { abandonedError } from './errors.js';
 
 const WRITE_CLAIM = 1 * LINE_WORDS;
 const READ_CLAIM = 2 * LINE_WORDS;
@@ -28,6 +39,14 @@ const PRODUCER_BELL = 5 * LINE_WORDS;
 const DATA_BYTE = 6 * LINE_BYTES;
 const DATA_WORD = DATA_BYTE / 4;
 const WRAP_MARKER = -1;
+// Stamp of a claim's first word = its index + one of these (see the table above).
+const COMMITTED = 1;
+const CONSUMED = 2;
+const WRITING = 3;
+const ABANDONED = 4;
+const WRITING_STRETCH = 5;
+const FINISHING = 6;
+const ABANDONED_STRETCH = 7;
 const RECORD_HEADER = 8;
 /** Most messages one consumer claims at once: fewer CASes, without starving the other consumers. */
 const RUN_MESSAGES = 32;
@@ -65,8 +84,16 @@ export class MpmcRing extends RingBase {
   private claimedIndex = 0;
   private runStart = 0;
   private runEnd = 0;
-  /** Index of a reserve()d record not committed yet, or -1. */
+  /** Index of a reserve()d claim not committed yet, or -1; reservedRecord: its record (after a wrap). */
   private reservedIndex = -1;
+  private reservedRecord = 0;
+  /** The first record's length of the claim being written (stored at commit for a stretch). */
+  private firstLength = 0;
+  /** Receivers: an unfinished claim at the front watched since when (abandonment; -1: none). */
+  private watchedIndex = -1;
+  private watchedSince = 0;
+  /** Infinity when claims are never abandoned. */
+  private readonly abandonAfterMs: number;
   /** Run whose message tryReceiveView() handed out, finished on the next read call (-1: none). */
   private heldStart = -1;
   private heldEnd = 0;
@@ -90,6 +117,7 @@ export class MpmcRing extends RingBase {
     // most half the region to always fit in an empty ring.
     this.maxMessageBytes = options.capacityBytes / 2 - RECORD_HEADER;
     this.cachedReleased = Atomics.load(this.words, RELEASED) >>> 0;
+    this.abandonAfterMs = options.abandonAfterMs === 0 ? Infinity : options.abandonAfterMs;
   }
 
   // ---- producing ---------------------------------------------------------------------------
@@ -113,8 +141,11 @@ export class MpmcRing extends RingBase {
       let free = capacity - used;
       let index = start;
       let count = 0;
+      let first = 0;
       while (count < max) {
-        const size = recordBytes(messages === undefined ? length : (messages[from + count] as Uint8Array).length);
+        const payload = messages === undefined ? length : (messages[from + count] as Uint8Array).length;
+        if (count === 0) first = payload;
+        const size = recordBytes(payload);
         const untilEnd = capacity - (index & this.mask);
         const need = size <= untilEnd ? size : untilEnd + size;
         if (need > free) break;
@@ -133,49 +164,93 @@ export class MpmcRing extends RingBase {
       }
       if (count === 0) return 0;
       if (Atomics.compareExchange(this.words, WRITE_CLAIM, start | 0, index | 0) !== (start | 0)) continue;
+      // The claim says what it is at once, before any call: from here a terminated producer
+      // leaves a record receivers can measure and skip (see the stamp table at the top).
+      const word = DATA_WORD + ((start & this.mask) >>> 2);
+      const span = (index - start) >>> 0;
+      if (count === 1 && span === recordBytes(first)) {
+        this.words[word + 1] = first;
+        Atomics.store(this.words, word, (start + WRITING) | 0);
+      } else {
+        this.words[word + 1] = span;
+        Atomics.store(this.words, word, (start + WRITING_STRETCH) | 0);
+      }
       this.claimedIndex = start;
       return count;
     }
   }
 
   /**
-   * Lays out the record at `index` (after a wrap marker when it does not fit before the end),
-   * writes its length and returns the buffer offset of its payload; claimedIndex becomes the
-   * record's own index. The wrap marker is committed at once; the record by commitRecord().
+   * Lays out the record at `index` (after a wrap marker when it does not fit before the end) of
+   * the claim starting at `claim`, and returns the buffer offset of its payload; claimedIndex
+   * becomes the record's own index. Headers inside the claim are written here (a wrap marker is
+   * committed at once, a record by commitRecord()); the claim's first header already holds its
+   * "writing" stamp, so its length (the record's, or WRAP_MARKER) waits in firstLength for
+   * finishClaim().
    */
-  private placeRecord(index: number, length: number): number {
+  private placeRecord(index: number, length: number, claim: number): number {
     let offset = index & this.mask;
     const untilEnd = this.capacityBytes - offset;
     if (recordBytes(length) > untilEnd) {
-      const word = DATA_WORD + (offset >>> 2);
-      this.words[word + 1] = WRAP_MARKER;
-      Atomics.store(this.words, word, (index + 1) | 0);
+      if (index === claim) this.firstLength = WRAP_MARKER;
+      else {
+        const word = DATA_WORD + (offset >>> 2);
+        this.words[word + 1] = WRAP_MARKER;
+        Atomics.store(this.words, word, (index + COMMITTED) | 0);
+      }
       index = (index + untilEnd) >>> 0;
       offset = 0;
     }
-    this.words[DATA_WORD + (offset >>> 2) + 1] = length;
+    if (index === claim) this.firstLength = length;
+    else this.words[DATA_WORD + (offset >>> 2) + 1] = length;
     this.claimedIndex = index;
     return DATA_BYTE + offset + RECORD_HEADER;
   }
 
-  /** Stamps the record committed: from now on consumers may take it. */
+  /** Stamps a record inside a claim committed (consumers reach it once the claim's first is). */
   private commitRecord(index: number): void {
-    Atomics.store(this.words, DATA_WORD + ((index & this.mask) >>> 2), (index + 1) | 0);
+    Atomics.store(this.words, DATA_WORD + ((index & this.mask) >>> 2), (index + COMMITTED) | 0);
   }
 
-  /** Sends messages[from…] (at most max) into one claimed stretch; returns how many. */
+  /**
+   * Publishes the claim starting at `claim` by turning its first stamp from "writing" into
+   * "committed" with a CAS, the same word receivers CAS to "abandoned": exactly one side wins.
+   * False when the receivers won (the claim was abandoned: nothing of it will be delivered).
+   */
+  private finishClaim(claim: number): boolean {
+    const word = DATA_WORD + ((claim & this.mask) >>> 2);
+    const found = Atomics.compareExchange(this.words, word, (claim + WRITING) | 0, (claim + COMMITTED) | 0);
+    if (found === ((claim + WRITING) | 0)) return true;
+    // A stretch: its length word holds the claim's size (what an abandoning receiver reads)
+    // until we own the commit, then the first record's real length.
+    if (found !== ((claim + WRITING_STRETCH) | 0)) return false;
+    if (Atomics.compareExchange(this.words, word, found, (claim + FINISHING) | 0) !== found) return false;
+    this.words[word + 1] = this.firstLength;
+    Atomics.store(this.words, word, (claim + COMMITTED) | 0);
+    return true;
+  }
+
+  private stillWriting(claim: number): boolean {
+    const state = (Atomics.load(this.words, DATA_WORD + ((claim & this.mask) >>> 2)) - claim) | 0;
+    return state === WRITING || state === WRITING_STRETCH;
+  }
+
+  /** Sends messages[from…] (at most max) into one claim; returns how many, -1 if it was abandoned. */
   private sendClaimed(messages: readonly Uint8Array[], from: number, max: number): number {
     const count = this.claimSpace(messages, from, max, 0);
-    let index = this.claimedIndex;
+    if (count === 0) return 0;
+    const claim = this.claimedIndex;
+    let index = claim;
     for (let i = 0; i < count; i++) {
       const message = messages[from + i] as Uint8Array;
-      const at = this.placeRecord(index, message.length);
+      const at = this.placeRecord(index, message.length, claim);
       this.bytes.set(message, at);
       index = this.claimedIndex;
-      this.commitRecord(index);
+      if (index !== claim) this.commitRecord(index);
       index = (index + recordBytes(message.length)) >>> 0;
     }
-    if (count > 0) wakeIfSleeping(this.words, CONSUMER_BELL);
+    if (!this.finishClaim(claim)) return -1;
+    wakeIfSleeping(this.words, CONSUMER_BELL);
     return count;
   }
 
@@ -184,8 +259,10 @@ export class MpmcRing extends RingBase {
     this.checkOpen();
     if (this.reservedIndex !== -1) throw this.pendingReserveError();
     if (this.claimSpace(undefined, 0, 1, message.length) === 0) return false;
-    this.bytes.set(message, this.placeRecord(this.claimedIndex, message.length));
-    this.commitRecord(this.claimedIndex);
+    const claim = this.claimedIndex;
+    this.bytes.set(message, this.placeRecord(claim, message.length, claim));
+    if (this.claimedIndex !== claim) this.commitRecord(this.claimedIndex); // after a wrap marker
+    if (!this.finishClaim(claim)) throw abandonedError(this.abandonAfterMs);
     wakeIfSleeping(this.words, CONSUMER_BELL);
     return true;
   }
@@ -198,6 +275,12 @@ export class MpmcRing extends RingBase {
     while (sent < messages.length) {
       // Stretches of at most 64 messages, so consumers can start before a huge batch is written.
       const count = this.sendClaimed(messages, sent, Math.min(64, messages.length - sent));
+      if (count === -1) {
+        // Receivers skipped this stretch (we stalled past abandonAfterMs). What went before was
+        // delivered: report that prefix, as for a full ring; with nothing sent, say why.
+        if (sent === 0) throw abandonedError(this.abandonAfterMs);
+        break;
+      }
       if (count === 0) break;
       sent += count;
     }
@@ -210,8 +293,10 @@ export class MpmcRing extends RingBase {
     // The claim cannot be undone (others may claim after it), so a second reserve must wait.
     if (this.reservedIndex !== -1) throw this.pendingReserveError();
     if (this.claimSpace(undefined, 0, 1, length) === 0) return undefined;
-    const at = this.placeRecord(this.claimedIndex, length);
-    this.reservedIndex = this.claimedIndex;
+    const claim = this.claimedIndex;
+    const at = this.placeRecord(claim, length, claim);
+    this.reservedIndex = claim;
+    this.reservedRecord = this.claimedIndex;
     this.reserveViews ??= new ViewCache(this.buffer, this.capacityBytes);
     return this.reserveViews.view(at, length);
   }
@@ -220,9 +305,15 @@ export class MpmcRing extends RingBase {
     if (this.reservedIndex === -1) throw this.commitWithoutReserveError();
     // Even after close() the claimed record is committed: consumers wait for claimed space, so
     // leaving it uncommitted would stall them. It is delivered like any message sent before close.
-    const index = this.reservedIndex;
+    const claim = this.reservedIndex;
     this.reservedIndex = -1;
-    this.commitRecord(index);
+    if (this.reservedRecord !== claim) {
+      // After a wrap marker the record has a header of its own. Commit it only while the claim
+      // is still ours: an abandoned claim's space is free, and free space must stay zero.
+      if (!this.stillWriting(claim)) throw abandonedError(this.abandonAfterMs);
+      this.commitRecord(this.reservedRecord);
+    }
+    if (!this.finishClaim(claim)) throw abandonedError(this.abandonAfterMs);
     wakeIfSleeping(this.words, CONSUMER_BELL);
   }
 
@@ -241,7 +332,12 @@ export class MpmcRing extends RingBase {
       while (messages < maxMessages) {
         const offset = index & this.mask;
         const word = DATA_WORD + (offset >>> 2);
-        if (Atomics.load(this.words, word) !== ((index + 1) | 0)) break;
+        const stamp = Atomics.load(this.words, word);
+        if (stamp !== ((index + COMMITTED) | 0)) {
+          // Not committed. At the front it may be an abandoned claim to step over (0 messages).
+          if (index === start) index = this.skipUnfinished(start, word, stamp);
+          break;
+        }
         const length = this.words[word + 1] as number;
         if (length === WRAP_MARKER) {
           index = (index + capacity - offset) >>> 0;
@@ -264,8 +360,40 @@ export class MpmcRing extends RingBase {
       }
       this.runStart = start;
       this.runEnd = index;
+      this.watchedIndex = -1; // progress: any later sighting of an unfinished claim starts a new watch
       return true;
     }
+  }
+
+  /**
+   * The claim at the front (`start`) is not committed. Returns where it ends if it is abandoned
+   * (or abandons it now, when it has stayed "writing" for abandonAfterMs while this handle
+   * watched), else `start` (nothing to step over: wait for its producer).
+   */
+  private skipUnfinished(start: number, word: number, stamp: number): number {
+    const state = (stamp - start) | 0;
+    if (state === WRITING || state === WRITING_STRETCH) {
+      if (this.abandonAfterMs === Infinity || !this.watchedTooLong(start)) return start;
+      const abandoned = (start + (state === WRITING ? ABANDONED : ABANDONED_STRETCH)) | 0;
+      // The producer's commit CASes the same word: exactly one of us wins.
+      if (Atomics.compareExchange(this.words, word, stamp, abandoned) !== stamp) return start;
+      return this.skipUnfinished(start, word, abandoned);
+    }
+    // The claim's length word is final once abandoned: nobody writes it until it is consumed.
+    if (state === ABANDONED) return (start + recordBytes(this.words[word + 1] as number)) >>> 0;
+    if (state === ABANDONED_STRETCH) return (start + (this.words[word + 1] as number)) >>> 0;
+    return start;
+  }
+
+  /** True when this handle has seen the claim at `index` unfinished for abandonAfterMs. */
+  private watchedTooLong(index: number): boolean {
+    const now = performance.now();
+    if (index !== this.watchedIndex) {
+      this.watchedIndex = index;
+      this.watchedSince = now;
+      return false;
+    }
+    return now - this.watchedSince >= this.abandonAfterMs;
   }
 
   /**
@@ -277,9 +405,14 @@ export class MpmcRing extends RingBase {
     const offset = start & this.mask;
     const size = (end - start) >>> 0;
     const word = DATA_WORD + (offset >>> 2);
-    if (size > RECORD_HEADER) wipe(this.bytes, DATA_BYTE + offset + RECORD_HEADER, size - RECORD_HEADER);
+    if (size > RECORD_HEADER) {
+      // A run never passes the end of the region; an abandoned claim may (it wraps inside).
+      const beforeEnd = Math.min(size, this.capacityBytes - offset) - RECORD_HEADER;
+      if (beforeEnd > 0) wipe(this.bytes, DATA_BYTE + offset + RECORD_HEADER, beforeEnd);
+      if (size - RECORD_HEADER > beforeEnd) wipe(this.bytes, DATA_BYTE, size - RECORD_HEADER - beforeEnd);
+    }
     this.words[word + 1] = size;
-    Atomics.store(this.words, word, (start + 2) | 0);
+    Atomics.store(this.words, word, (start + CONSUMED) | 0);
     this.releaseConsumed();
   }
 

@@ -12,6 +12,12 @@ export interface RingOptions {
   spinMicros?: number;
   /** Longest single park before a re-check (ms); parks are always bounded. Default 50. */
   parkSliceMs?: number;
+  /**
+   * mpmc only: how long a claimed record may stay unfinished before receivers presume its
+   * producer dead (a terminated thread) and skip it, so one dead producer cannot stall the ring.
+   * A producer that commits later gets RING_ABANDONED. Default 1000 ms; 0 or Infinity = never.
+   */
+  abandonAfterMs?: number;
 }
 
 /** Plain data: postMessage carries it to another thread, which calls attachRing(descriptor). */

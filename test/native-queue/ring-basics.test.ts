@@ -204,7 +204,7 @@ for (const kind of KINDS) {
   test(`${kind}: the descriptor is plain data that survives structured cloning`, () => {
     const tx = createRing(kind, { capacityBytes: 512, spinMicros: 3, parkSliceMs: 7 });
     const clone = structuredClone(tx.describe());
-    assert.equal(clone.options, { capacityBytes: 512, maxProducers: 4, spinMicros: 3, parkSliceMs: 7 });
+    assert.equal(clone.options, { capacityBytes: 512, maxProducers: 4, spinMicros: 3, parkSliceMs: 7, abandonAfterMs: 1000 });
     const rx = attachRing(clone);
     assert.is(rx.kind, kind);
     assert.ok(tx.trySend(message(1, 9)));

@@ -10,12 +10,14 @@ export interface StressPlan {
   kind: RingKind;
   capacityBytes: number;
   maxProducers?: number;
-  producers: { count: number; mode: 'sync' | 'batch' | 'reserve' }[];
+  producers: { count: number; mode: 'sync' | 'batch' | 'reserve' | 'reserve-in-place' }[];
   consumers: ('drain' | 'view' | 'receive')[];
   /** Terminate this producer once it has sent `afterMessages`, then check the survivors. */
-  victim?: { producer: number; afterMessages: number };
+  victim?: { producer: number; afterMessages: number; hangInClaim?: boolean };
   /** mpsc + victim: reclaim the victim's lane and start one more producer with this many messages. */
   replacementCount?: number;
+  /** mpmc: the ring's abandonAfterMs (how soon a dead producer's unfinished claim is skipped). */
+  abandonAfterMs?: number;
   timeoutMs: number;
 }
 
@@ -24,6 +26,7 @@ export async function runStress(plan: StressPlan): Promise<{ delivered: number }
     capacityBytes: plan.capacityBytes,
     maxProducers: plan.maxProducers ?? plan.producers.length,
     spinMicros: 10,
+    ...(plan.abandonAfterMs === undefined ? {} : { abandonAfterMs: plan.abandonAfterMs }),
   });
   const maxPayload = ring.maxMessageBytes - STRESS_HEADER_BYTES;
   const counts = plan.producers.map((p) => p.count);
@@ -35,7 +38,8 @@ export async function runStress(plan: StressPlan): Promise<{ delivered: number }
   const descriptor = ring.describe();
   const all: TestWorker[] = [];
   const startProducer = (producer: number, count: number, mode: string) => {
-    const worker = startWorker('stress-producer', { descriptor, producer, count, maxPayload, mode, progress: progressBuffer, lanes: lanesBuffer });
+    const hangAt = plan.victim?.producer === producer && plan.victim.hangInClaim ? plan.victim.afterMessages : undefined;
+    const worker = startWorker('stress-producer', { descriptor, producer, count, maxPayload, mode, hangAt, progress: progressBuffer, lanes: lanesBuffer });
     all.push(worker);
     return worker;
   };

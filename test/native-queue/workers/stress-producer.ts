@@ -3,15 +3,18 @@
 // got when it terminates it), then posts 'done'.
 import { parentPort, workerData } from 'node:worker_threads';
 import { attachRing, type RingDescriptor } from '../../../native-queue/index.js';
-import { writeMessage } from './stress-message.js';
+import { STRESS_HEADER_BYTES, payloadSize, writeMessage } from './stress-message.js';
 
 interface ProducerData {
   descriptor: RingDescriptor;
   producer: number;
   count: number;
   maxPayload: number;
-  mode: 'sync' | 'batch' | 'reserve';
+  /** reserve-in-place: the message is written straight into the reserved space (a long claim). */
+  mode: 'sync' | 'batch' | 'reserve' | 'reserve-in-place';
   progress: SharedArrayBuffer;
+  /** reserve modes: at this seq, reserve and then keep writing into the claim until terminated. */
+  hangAt?: number;
   /** mpsc: where to record the lane this producer got (so a test can reclaim it). */
   lanes?: SharedArrayBuffer;
 }
@@ -52,13 +55,18 @@ if (data.mode === 'sync') {
   }
 } else {
   for (let seq = 1; seq < count; seq++) {
-    const length = writeMessage(scratch, producer, seq, maxPayload);
+    const length = data.mode === 'reserve-in-place' ? STRESS_HEADER_BYTES + payloadSize(producer, seq, maxPayload) : writeMessage(scratch, producer, seq, maxPayload);
     let view = ring.reserve(length);
     for (let spins = 0; view === undefined; spins++) {
       if (spins > 64) Atomics.wait(nap, 0, 0, 1); // no room: let the consumer run
       view = ring.reserve(length);
     }
-    view.set(scratch.subarray(0, length));
+    if (seq === data.hangAt) {
+      // A producer stuck (then killed) mid-write: the claim is never committed.
+      for (let i = 0; ; i++) view[i % length] = i;
+    }
+    if (data.mode === 'reserve-in-place') writeMessage(view, producer, seq, maxPayload);
+    else view.set(scratch.subarray(0, length));
     ring.commit();
     Atomics.add(progress, producer, 1);
   }
