@@ -94,6 +94,13 @@ export class MpmcRing extends RingBase {
   private watchedSince = 0;
   /** Infinity when claims are never abandoned. */
   private readonly abandonAfterMs: number;
+  /**
+   * Called (by this handle only) for each claim it abandons, before the claim is wiped, with a
+   * view that starts at the first record's payload space (bytes the dead producer never wrote
+   * are zero). Lets a layer above give back what the dead producer had counted for the message,
+   * if the producer marks its payload once it has counted (see src/backends/memory).
+   */
+  onAbandonedClaim: ((payload: Uint8Array) => void) | undefined = undefined;
   /** Run whose message tryReceiveView() handed out, finished on the next read call (-1: none). */
   private heldStart = -1;
   private heldEnd = 0;
@@ -165,15 +172,19 @@ export class MpmcRing extends RingBase {
       if (count === 0) return 0;
       if (Atomics.compareExchange(this.words, WRITE_CLAIM, start | 0, index | 0) !== (start | 0)) continue;
       // The claim says what it is at once, before any call: from here a terminated producer
-      // leaves a record receivers can measure and skip (see the stamp table at the top).
+      // leaves a record receivers can measure and skip (see the stamp table at the top). Plain
+      // stores, not Atomics.store: a call to an Atomics builtin is itself a point where a
+      // terminated thread stops (seen in unoptimized code: a claim left with its length and a
+      // zero stamp). The commit CAS that follows orders them before anything published; a
+      // receiver acts on a "writing" stamp only after abandonAfterMs, long after both are visible.
       const word = DATA_WORD + ((start & this.mask) >>> 2);
       const span = (index - start) >>> 0;
       if (count === 1 && span === recordBytes(first)) {
         this.words[word + 1] = first;
-        Atomics.store(this.words, word, (start + WRITING) | 0);
+        this.words[word] = (start + WRITING) | 0;
       } else {
         this.words[word + 1] = span;
-        Atomics.store(this.words, word, (start + WRITING_STRETCH) | 0);
+        this.words[word] = (start + WRITING_STRETCH) | 0;
       }
       this.claimedIndex = start;
       return count;
@@ -225,8 +236,10 @@ export class MpmcRing extends RingBase {
     // until we own the commit, then the first record's real length.
     if (found !== ((claim + WRITING_STRETCH) | 0)) return false;
     if (Atomics.compareExchange(this.words, word, found, (claim + FINISHING) | 0) !== found) return false;
+    // Plain stores (no call, so no stop between them and the CAS; see claimSpace). The CAS just
+    // before is a full barrier, so every byte of the claim is visible before these two.
     this.words[word + 1] = this.firstLength;
-    Atomics.store(this.words, word, (claim + COMMITTED) | 0);
+    this.words[word] = (claim + COMMITTED) | 0;
     return true;
   }
 
@@ -317,6 +330,25 @@ export class MpmcRing extends RingBase {
     wakeIfSleeping(this.words, CONSUMER_BELL);
   }
 
+  /**
+   * mpmc only (not part of Ring): gives up the last reserve() without publishing it. Its space
+   * becomes a record receivers step over at once (it cannot be handed back: others may have
+   * claimed after it). Returns false if receivers had already abandoned it.
+   */
+  cancel(): boolean {
+    if (this.reservedIndex === -1) throw this.commitWithoutReserveError();
+    const claim = this.reservedIndex;
+    this.reservedIndex = -1;
+    const word = DATA_WORD + ((claim & this.mask) >>> 2);
+    const stamp = Atomics.load(this.words, word);
+    const state = (stamp - claim) | 0;
+    if (state !== WRITING && state !== WRITING_STRETCH) return false;
+    const abandoned = (claim + (state === WRITING ? ABANDONED : ABANDONED_STRETCH)) | 0;
+    if (Atomics.compareExchange(this.words, word, stamp, abandoned) !== stamp) return false;
+    wakeIfSleeping(this.words, CONSUMER_BELL);
+    return true;
+  }
+
   // ---- consuming ---------------------------------------------------------------------------
   /**
    * Claims a run of committed records that follow each other in memory, holding at most
@@ -377,12 +409,29 @@ export class MpmcRing extends RingBase {
       const abandoned = (start + (state === WRITING ? ABANDONED : ABANDONED_STRETCH)) | 0;
       // The producer's commit CASes the same word: exactly one of us wins.
       if (Atomics.compareExchange(this.words, word, stamp, abandoned) !== stamp) return start;
+      if (this.onAbandonedClaim !== undefined) this.reportAbandoned(start, word, state === WRITING);
       return this.skipUnfinished(start, word, abandoned);
     }
     // The claim's length word is final once abandoned: nobody writes it until it is consumed.
     if (state === ABANDONED) return (start + recordBytes(this.words[word + 1] as number)) >>> 0;
     if (state === ABANDONED_STRETCH) return (start + (this.words[word + 1] as number)) >>> 0;
     return start;
+  }
+
+  /** Hands the abandoned claim's first payload space to onAbandonedClaim (errors are its own). */
+  private reportAbandoned(start: number, word: number, single: boolean): void {
+    const offset = start & this.mask;
+    const untilEnd = this.capacityBytes - offset;
+    const size = single ? recordBytes(this.words[word + 1] as number) : (this.words[word + 1] as number);
+    // A stretch longer than the tail may begin with a wrap marker: its first record is then at 0.
+    const wrapped = !single && size > untilEnd && (this.words[DATA_WORD + 1] as number) !== 0;
+    const at = wrapped ? 0 : offset;
+    const length = (wrapped ? size - untilEnd : Math.min(size, untilEnd)) - RECORD_HEADER;
+    try {
+      this.onAbandonedClaim?.(new Uint8Array(this.buffer, DATA_BYTE + at + RECORD_HEADER, Math.max(0, length)));
+    } catch {
+      // A hook must not break the ring for everyone: the claim is skipped regardless.
+    }
   }
 
   /** True when this handle has seen the claim at `index` unfinished for abandonAfterMs. */
