@@ -2,7 +2,7 @@
 // messages against `capacity` (in the control block) as well as bytes (the ring itself);
 // subscriber rings are bounded by their bytes only. Blocked senders park on the control block's
 // doorbell, which every take from any of the channel's rings rings.
-import type { QueueRing } from './channel-queue.js';
+import type { ChannelQueue, QueueRing } from './channel-queue.js';
 import type { BackpressureMode } from '../../channel.js';
 import { ChannelClosedError, ChannelFullError } from '../../errors.js';
 import type { ChannelMetrics } from '../../metrics/channel-metrics.js';
@@ -14,6 +14,9 @@ const atomicsWaitAsync = (Atomics as unknown as {
 }).waitAsync;
 
 export type OfferResult = 'sent' | 'dropped' | 'full';
+
+const NO_ROOM = 0;
+const NO_COUNT = 1;
 
 /** Longest single park of a blocked sender before it looks again (parks are always bounded). */
 const PARK_SLICE_MS = 50;
@@ -39,10 +42,17 @@ export class Backpressure {
   tryOffer(target: OfferTarget, record: Uint8Array): OfferResult {
     for (let evictions = 0; ; evictions++) {
       if (this.control.closed || target.ring.closed) throw this.closedError();
-      const reserved = !target.counted || this.control.tryReserve(this.capacity);
-      if (reserved) {
-        if (target.ring.trySend(record)) return 'sent';
-        if (target.counted) this.control.unreserve();
+      let reserved = true;
+      if (target.counted && !(target.ring as ChannelQueue).isLocal) {
+        const result = this.offerCounted(target.ring as ChannelQueue, record);
+        if (result === true) return 'sent';
+        reserved = result !== NO_COUNT;
+      } else {
+        reserved = !target.counted || this.control.tryReserve(this.capacity);
+        if (reserved) {
+          if (target.ring.trySend(record)) return 'sent';
+          if (target.counted) this.control.unreserve();
+        }
       }
       switch (this.mode) {
         case 'block':
@@ -67,6 +77,26 @@ export class Backpressure {
         }
       }
     }
+  }
+
+  /**
+   * The queue's shared ring, ordered so that a sender terminated at any point leaks no count:
+   * claim the space, count the message, mark the claim counted (the record's first byte, the
+   * envelope tag) with no call in between, copy, commit. A claim the ring abandons gives its
+   * count back if it carries the tag (see shared-channel.ts), so a RING_ABANDONED commit (thrown
+   * on) must not give it back again. Returns true when sent, else NO_ROOM or NO_COUNT.
+   */
+  private offerCounted(queue: ChannelQueue, record: Uint8Array): true | typeof NO_ROOM | typeof NO_COUNT {
+    const view = queue.reserve(record.length);
+    if (view === undefined) return NO_ROOM;
+    if (!this.control.tryReserve(this.capacity)) {
+      queue.cancel();
+      return NO_COUNT;
+    }
+    view[0] = record[0]!;
+    view.set(record);
+    queue.commit();
+    return true;
   }
 
   /** Waits (promise) until a take may have made room, or `untilMs` (performance.now()) passes. */

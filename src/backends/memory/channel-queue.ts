@@ -124,6 +124,15 @@ export class ChannelQueue implements QueueRing {
     return this.reserved;
   }
 
+  /** Gives up the last reserve() unpublished (the shared ring then skips its space). */
+  cancel(): void {
+    if (!this.local) {
+      (this.ring as unknown as { cancel(): boolean }).cancel();
+      return;
+    }
+    this.reserved = undefined;
+  }
+
   commit(): void {
     if (!this.local) return this.ring.commit();
     const record = this.reserved;

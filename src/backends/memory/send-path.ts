@@ -7,7 +7,7 @@ import { SerializationError } from '../../errors.js';
 import type { ChannelMetrics } from '../../metrics/channel-metrics.js';
 import type { Backpressure, OfferTarget } from './backpressure.js';
 import { SLOT_GROUP } from './control-block.js';
-import { encodeEnvelope, encodeEnvelopeInto, envelopeSize, type EnvelopeFields } from './envelope.js';
+import { ENVELOPE_TAG, encodeEnvelope, encodeEnvelopeInto, envelopeSize, type EnvelopeFields } from './envelope.js';
 import { channelErrorFromRing } from './ring-errors.js';
 import type { SharedChannel } from './shared-channel.js';
 import type { LocalMessage } from './local-message.js';
@@ -51,20 +51,12 @@ export class SendPath {
     const { control, queue } = this.shared;
     if (control.slotsInUse() !== 0) return false;
     const size = this.checkedSize(message);
+    if (!queue.isLocal) return this.trySendFastShared(message, size);
     if (!control.tryReserve(this.shared.options.capacity)) return false;
     let sent: boolean;
     try {
-      if (queue.isLocal) {
-        // Thread-local: the message waits as it is, never encoded (local-message.ts).
-        sent = queue.offerLocal(message, size);
-      } else {
-        const view = queue.reserve(size);
-        if (view !== undefined) {
-          encodeEnvelopeInto(message, view, 0);
-          queue.commit();
-        }
-        sent = view !== undefined;
-      }
+      // Thread-local: the message waits as it is, never encoded (local-message.ts).
+      sent = queue.offerLocal(message, size);
     } catch (err) {
       control.unreserve();
       throw channelErrorFromRing(err, this.channel, 'send');
@@ -72,6 +64,46 @@ export class SendPath {
     if (!sent) {
       control.unreserve();
       return false;
+    }
+    this.metrics.sent();
+    return true;
+  }
+
+  /**
+   * The fast path into the shared ring, ordered so that a sender terminated at any point leaks
+   * nothing: claim ring space, count the message, mark the claim counted (its tag byte) with no
+   * call in between, encode, commit. A claim the ring abandons (its sender died or stalled past
+   * abandonAfterMs) gives its count back through the queue ring's onAbandonedClaim
+   * (shared-channel.ts) when it carries the tag, so this path never gives back a counted claim
+   * itself once the tag is written.
+   */
+  private trySendFastShared(message: LocalMessage, size: number): boolean {
+    const { control, queue } = this.shared;
+    let view: Uint8Array | undefined;
+    try {
+      view = queue.reserve(size);
+    } catch (err) {
+      throw channelErrorFromRing(err, this.channel, 'send');
+    }
+    if (view === undefined) return false;
+    if (!control.tryReserve(this.shared.options.capacity)) {
+      queue.cancel();
+      return false;
+    }
+    view[0] = ENVELOPE_TAG;
+    try {
+      encodeEnvelopeInto(message, view, 0);
+    } catch (err) {
+      // Nothing published: the claim is skipped, its count handed back here.
+      queue.cancel();
+      control.unreserve();
+      throw err;
+    }
+    try {
+      queue.commit();
+    } catch (err) {
+      // RING_ABANDONED: receivers skipped the claim and gave its count back.
+      throw channelErrorFromRing(err, this.channel, 'send');
     }
     this.metrics.sent();
     return true;

@@ -2,7 +2,8 @@
 // queue ring, subscriber rings) wrapped in this thread's views, plus the per-thread registry that
 // finds a channel by name. Every InMemoryChannel handle of a channel in a thread uses the same
 // SharedChannel; other threads build their own from the channel's descriptor.
-import { attachRing, createRing, type Ring, type RingDescriptor } from '../../../native-queue/index.js';
+import { MpmcRing, attachRing, createRing, type Ring, type RingDescriptor } from '../../../native-queue/index.js';
+import { ENVELOPE_TAG } from './envelope.js';
 import { ChannelQueue } from './channel-queue.js';
 import { InvalidConfigurationError } from '../../errors.js';
 import { randomToken } from '../../ids.js';
@@ -66,7 +67,18 @@ export class SharedChannel {
     this.name = o.name;
     this.control = new ControlBlock(descriptor.control, o.maxSubscribers);
     this.leases = new LeaseLog(descriptor.leases, this.control);
-    this.queue = new ChannelQueue(attachRing(descriptor.queue), created);
+    const queueRing = attachRing(descriptor.queue);
+    if (queueRing instanceof MpmcRing) {
+      // A sender killed mid-send leaves a claim the ring skips after abandonAfterMs. Senders
+      // claim ring space first, then count the message against `capacity`, then at once write
+      // the envelope's tag byte: a skipped claim with the tag was counted, so whichever handle
+      // skips it gives the count back (else a dead sender would hold one unit of capacity forever).
+      const control = this.control;
+      queueRing.onAbandonedClaim = (payload) => {
+        if (payload.length > 0 && payload[0] === ENVELOPE_TAG) control.taken();
+      };
+    }
+    this.queue = new ChannelQueue(queueRing, created);
     this.subscriberRings = descriptor.subscribers.map((d) => attachRing(d));
   }
 

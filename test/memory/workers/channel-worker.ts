@@ -4,7 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { InMemoryChannel, type InMemoryChannelDescriptor } from '../../../src/backends/memory/index.js';
 
 interface Task {
-  task: 'create-local' | 'produce' | 'produce-until-closed' | 'consume' | 'flaky-consume' | 'hold' | 'hold-subscribed' | 'exhaust' | 'subscribe' | 'respond' | 'wait-closed';
+  task: 'create-local' | 'send-forever' | 'produce' | 'produce-until-closed' | 'consume' | 'flaky-consume' | 'hold' | 'hold-subscribed' | 'exhaust' | 'subscribe' | 'respond' | 'wait-closed';
   descriptor: InMemoryChannelDescriptor;
   count?: number;
   base?: number;
@@ -17,6 +17,17 @@ const post = (message: unknown) => parentPort!.postMessage(message);
 const codeOf = (err: unknown) => (err as { code?: string }).code ?? String(err);
 
 switch (task) {
+  case 'send-forever': {
+    // Sends numbered, patterned messages until terminated (the test kills it mid-send).
+    // With backpressure 'drop-newest' it never parks: it is almost always inside a send.
+    const data = new Uint8Array(200);
+    fillPatterned(data, 0);
+    for (let i = 0; ; i++) {
+      new DataView(data.buffer).setUint32(0, i);
+      channel.sendSync(data, { headers: { i: String(i) } });
+      if (i === 0) post({ sending: true });
+    }
+  }
   case 'produce': {
     for (let i = 0; i < count; i++) {
       const data = new Uint8Array(4);
@@ -157,4 +168,10 @@ switch (task) {
     }
     break;
   }
+}
+
+/** Message i of 'send-forever': [u32 i][a fixed pattern] (the test checks every byte). */
+function fillPatterned(data: Uint8Array, i: number): void {
+  new DataView(data.buffer).setUint32(0, i);
+  for (let b = 4; b < data.length; b++) data[b] = (b * 7) & 0xff;
 }
