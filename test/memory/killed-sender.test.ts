@@ -5,7 +5,9 @@
 // comes back, so the channel still fills to exactly `capacity`.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { attachRing } from '../../native-queue/index.js';
+import { RingError, attachRing } from '../../native-queue/index.js';
+import { channelErrorFromRing } from '../../src/backends/memory/ring-errors.js';
+import { BackendError } from '../../src/errors.js';
 import { InMemoryChannel } from '../../src/backends/memory/index.js';
 import { codeOf, startChannelWorker, terminateChannelWorkers, within } from './helpers.js';
 
@@ -80,6 +82,15 @@ test('a send whose claim was abandoned (its thread stalled past the bound) is sk
   for (let i = 0; i < 2; i++) await channel.send(new Uint8Array([i]));
   assert.is(await codeOf(channel.send(new Uint8Array([9]))), 'ChannelFull');
   await channel.close();
+});
+
+test('a RING_ABANDONED send reaches the caller as BackendError, with the ring error as its cause and what to do', () => {
+  const cause = new RingError('RING_ABANDONED', 'this send was abandoned by the receivers; send it again');
+  const err = channelErrorFromRing(cause, 'jobs', 'send') as BackendError;
+  assert.ok(err instanceof BackendError);
+  assert.is(err.cause, cause);
+  assert.match(err.message, /abandoned/);
+  assert.match(err.message, /send it again/);
 });
 
 test.run();

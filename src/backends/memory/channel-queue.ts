@@ -124,13 +124,14 @@ export class ChannelQueue implements QueueRing {
     return this.reserved;
   }
 
-  /** Gives up the last reserve() unpublished (the shared ring then skips its space). */
-  cancel(): void {
-    if (!this.local) {
-      (this.ring as unknown as { cancel(): boolean }).cancel();
-      return;
-    }
+  /**
+   * Gives up the last reserve() unpublished (the shared ring then skips its space). False when
+   * the shared ring's receivers had already abandoned it (it stalled past abandonAfterMs).
+   */
+  cancel(): boolean {
+    if (!this.local) return (this.ring as unknown as { cancel(): boolean }).cancel();
     this.reserved = undefined;
+    return true;
   }
 
   commit(): void {

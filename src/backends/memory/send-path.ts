@@ -94,9 +94,9 @@ export class SendPath {
     try {
       encodeEnvelopeInto(message, view, 0);
     } catch (err) {
-      // Nothing published: the claim is skipped, its count handed back here.
-      queue.cancel();
-      control.unreserve();
+      // Nothing published: the claim is skipped, its count handed back here (unless receivers
+      // already abandoned the tagged claim and gave it back themselves).
+      if (queue.cancel()) control.unreserve();
       throw err;
     }
     try {
