@@ -2,27 +2,15 @@
 // briefly, then Atomics.waitAsync — the main thread never blocks) from a worker producer on an
 // SPSC ring, 64 B. Compared with postMessage worker → main, the same direction and counts.
 import { withThreads } from '../harness/threads.js';
-import { MESSAGE_BYTES } from '../harness/measure.js';
-import { makeBatch, sendBatchesPolite } from '../harness/ring-pumps.js';
-import { loadRings, type RingDescriptor } from '../harness/subjects.js';
+import { loadRings } from '../harness/subjects.js';
 import { oneWayPlan, rateFigure, timeRounds } from '../harness/throughput.js';
-import { nextFromMain, reply } from '../harness/worker-side.js';
 import type { BenchCase } from '../harness/types.js';
 
 /** Bounded, so a producer that died fails the case instead of hanging the run. */
 const RECEIVE_TIMEOUT_MS = 15_000;
 
-export async function producerRole(args: { descriptor: RingDescriptor }): Promise<void> {
-  const { attachRing } = await loadRings();
-  const ring = attachRing(args.descriptor);
-  const batch = makeBatch(32, MESSAGE_BYTES);
-  reply({ ready: true });
-  for (;;) {
-    const { count } = await nextFromMain<{ count: number }>();
-    sendBatchesPolite(ring, batch, count);
-    reply({ sent: count });
-  }
-}
+// The producer worker (started below by name, 'producerRole') is shared with the other ring cases.
+export { politeProducerRole as producerRole } from '../harness/polite-producer.js';
 
 export const ringMainReceive: BenchCase = {
   id: 'ring.mainReceive',

@@ -5,7 +5,7 @@
 // short park and are waited for outside the clock.
 import { withThreads, type BenchThread } from '../harness/threads.js';
 import { MESSAGE_BYTES } from '../harness/measure.js';
-import { CopyingConsumer, makeBatch, sendBatchesPolite } from '../harness/ring-pumps.js';
+import { CopyingConsumer } from '../harness/ring-pumps.js';
 import { isRingError, loadRings, type RingDescriptor } from '../harness/subjects.js';
 import { oneWayPlan, rateFigure, timeRounds } from '../harness/throughput.js';
 import { nextFromMain, reply } from '../harness/worker-side.js';
@@ -16,17 +16,8 @@ const BATCH_SIZE = 32;
 /** A consumer idle this long re-checks whether the round is over. */
 const IDLE_PARK_MS = 1;
 
-export async function producerRole(args: { descriptor: RingDescriptor }): Promise<void> {
-  const { attachRing } = await loadRings();
-  const ring = attachRing(args.descriptor);
-  const batch = makeBatch(BATCH_SIZE, MESSAGE_BYTES);
-  reply({ ready: true });
-  for (;;) {
-    const { count } = await nextFromMain<{ count: number }>();
-    sendBatchesPolite(ring, batch, count);
-    reply({ sent: count });
-  }
-}
+// The producer worker (started below by name, 'producerRole') is shared with the other ring cases.
+export { politeProducerRole as producerRole } from '../harness/polite-producer.js';
 
 export async function consumerRole(args: { descriptor: RingDescriptor; counter: SharedArrayBuffer }): Promise<void> {
   const { attachRing } = await loadRings();

@@ -4,26 +4,16 @@
 // Same total count and warm-up per round as the one-way peers; compared with postMessage one way.
 import { withThreads, type BenchThread } from '../harness/threads.js';
 import { MESSAGE_BYTES } from '../harness/measure.js';
-import { CopyingConsumer, makeBatch, sendBatchesPolite } from '../harness/ring-pumps.js';
+import { CopyingConsumer } from '../harness/ring-pumps.js';
 import { loadRings, type RingDescriptor } from '../harness/subjects.js';
 import { oneWayPlan, rateFigure, timeRounds } from '../harness/throughput.js';
 import { nextFromMain, reply } from '../harness/worker-side.js';
 import type { BenchCase } from '../harness/types.js';
 
 const PRODUCERS = 3;
-const BATCH_SIZE = 32;
 
-export async function producerRole(args: { descriptor: RingDescriptor }): Promise<void> {
-  const { attachRing } = await loadRings();
-  const ring = attachRing(args.descriptor);
-  const batch = makeBatch(BATCH_SIZE, MESSAGE_BYTES);
-  reply({ ready: true });
-  for (;;) {
-    const { count } = await nextFromMain<{ count: number }>();
-    sendBatchesPolite(ring, batch, count);
-    reply({ sent: count });
-  }
-}
+// The producer worker (started below by name, 'producerRole') is shared with the other ring cases.
+export { politeProducerRole as producerRole } from '../harness/polite-producer.js';
 
 export async function consumerRole(args: { descriptor: RingDescriptor }): Promise<void> {
   const { attachRing } = await loadRings();
