@@ -8,6 +8,7 @@ import type { Test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Capabilities, Channel, ChannelOptions, Delivery } from '../../src/channel.js';
 import { isChannelError, type ChannelError, type ChannelErrorCode } from '../../src/errors.js';
+import { within } from '../support/services.js';
 
 export interface BackendUnderTest {
   /** 'memory', later 'redis', 'kafka', 'nats', 'nats-jetstream'. */
@@ -60,16 +61,8 @@ export function uniqueName(prefix = 'conf'): string {
  * timeout, so anything that can hang goes through this: a bug fails its case instead of wedging
  * the file. The timer is cleared either way so it never keeps the process alive.
  */
-export async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: did not finish within ${ms} ms (a hang, or a lost message)`)), ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+export function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  return within(ms, `${what} (a hang, or a lost message)`, work);
 }
 
 /**
