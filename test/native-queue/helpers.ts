@@ -1,6 +1,7 @@
 // Shared by the native-queue tests: starting TypeScript worker scripts, deadlines, and the
 // per-producer tallies of the stress tests.
 import { Worker } from 'node:worker_threads';
+import { within as withinMs } from '../support/services.js';
 
 const BOOT_URL = new URL('../support/tsx-worker.mjs', import.meta.url);
 
@@ -48,16 +49,8 @@ export function startWorker(name: string, data: object): TestWorker {
 }
 
 /** Rejects if `promise` does not settle within `ms` (uvu has no per-test timeout). */
-export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no result within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return withinMs(ms, what, promise);
 }
 
 /** One tally per producer: byte `seq` counts how many times message `seq` was delivered. */
