@@ -7,6 +7,7 @@ import type { BackpressureMode } from '../../channel.js';
 import { ChannelClosedError, ChannelFullError } from '../../errors.js';
 import type { ChannelMetrics } from '../../metrics/channel-metrics.js';
 import { W_BLOCKED_SENDERS, W_TAKE_SEQ, type ControlBlock } from './control-block.js';
+import { ENVELOPE_TAG } from './envelope.js';
 
 // lib ES2023 does not declare Atomics.waitAsync; Node 20 has it.
 const atomicsWaitAsync = (Atomics as unknown as {
@@ -15,8 +16,10 @@ const atomicsWaitAsync = (Atomics as unknown as {
 
 export type OfferResult = 'sent' | 'dropped' | 'full';
 
-const NO_ROOM = 0;
-const NO_COUNT = 1;
+/** claimCounted(): the ring has no room for the record now. */
+export const NO_ROOM = 0;
+/** claimCounted(): the ring had room, but `capacity` messages are already counted. */
+export const NO_COUNT = 1;
 
 /** Longest single park of a blocked sender before it looks again (parks are always bounded). */
 const PARK_SLICE_MS = 50;
@@ -80,20 +83,13 @@ export class Backpressure {
   }
 
   /**
-   * The queue's shared ring, ordered so that a sender terminated at any point leaks no count:
-   * claim the space, count the message, mark the claim counted (the record's first byte, the
-   * envelope tag) with no call in between, copy, commit. A claim the ring abandons gives its
-   * count back if it carries the tag (see shared-channel.ts), so a RING_ABANDONED commit (thrown
-   * on) must not give it back again. Returns true when sent, else NO_ROOM or NO_COUNT.
+   * The queue's shared ring: a counted claim (claimCounted), the record copied in, commit. A
+   * RING_ABANDONED commit (thrown on) must not give the count back: the handle that abandoned
+   * the tagged claim already did. Returns true when sent, else NO_ROOM or NO_COUNT.
    */
   private offerCounted(queue: ChannelQueue, record: Uint8Array): true | typeof NO_ROOM | typeof NO_COUNT {
-    const view = queue.reserve(record.length);
-    if (view === undefined) return NO_ROOM;
-    if (!this.control.tryReserve(this.capacity)) {
-      queue.cancel();
-      return NO_COUNT;
-    }
-    view[0] = record[0]!;
+    const view = claimCounted(queue, this.control, this.capacity, record.length);
+    if (typeof view === 'number') return view;
     view.set(record);
     queue.commit();
     return true;
@@ -140,6 +136,31 @@ export class Backpressure {
       { channel: this.channel },
     );
   }
+}
+
+/**
+ * Claims room for one envelope of `length` bytes in the queue's SHARED ring and counts it against
+ * `capacity`, in the one order that leaks no count wherever its thread is terminated (V8 stops a
+ * terminated thread at function entries and loop back-edges, an Atomics call included):
+ *   1. claim ring space — a claim the ring later abandons (its sender died) costs no count...
+ *   2. count the message (the CAS inside tryReserve is the last stop point before 3),
+ *   3. at once, with no call in between, write the envelope tag into the claim's first byte —
+ *      ...unless it carries the tag: then the handle that abandons it gives the count back
+ *      (onAbandonedClaim, shared-channel.ts). Ring space is zero until written, so an untagged
+ *      claim always reads 0 there.
+ * Returns the claim (tagged; the caller writes the whole envelope and commits, or on failure
+ * cancels it and gives the count back only if cancel() returns true), NO_ROOM or NO_COUNT (the
+ * claim is then cancelled, uncounted).
+ */
+export function claimCounted(queue: ChannelQueue, control: ControlBlock, capacity: number, length: number): Uint8Array | typeof NO_ROOM | typeof NO_COUNT {
+  const view = queue.reserve(length);
+  if (view === undefined) return NO_ROOM;
+  if (!control.tryReserve(capacity)) {
+    queue.cancel();
+    return NO_COUNT;
+  }
+  view[0] = ENVELOPE_TAG;
+  return view;
 }
 
 function sliceUntil(untilMs: number): number {

@@ -5,9 +5,9 @@ import type { SendOptions } from '../../channel.js';
 import { abortedError } from '../../deadline.js';
 import { SerializationError } from '../../errors.js';
 import type { ChannelMetrics } from '../../metrics/channel-metrics.js';
-import type { Backpressure, OfferTarget } from './backpressure.js';
+import { claimCounted, type Backpressure, type OfferTarget } from './backpressure.js';
 import { SLOT_GROUP } from './control-block.js';
-import { ENVELOPE_TAG, encodeEnvelope, encodeEnvelopeInto, envelopeSize, type EnvelopeFields } from './envelope.js';
+import { encodeEnvelope, encodeEnvelopeInto, envelopeSize, type EnvelopeFields } from './envelope.js';
 import { channelErrorFromRing } from './ring-errors.js';
 import type { SharedChannel } from './shared-channel.js';
 import type { LocalMessage } from './local-message.js';
@@ -69,28 +69,28 @@ export class SendPath {
     return true;
   }
 
-  /**
-   * The fast path into the shared ring, ordered so that a sender terminated at any point leaks
-   * nothing: claim ring space, count the message, mark the claim counted (its tag byte) with no
-   * call in between, encode, commit. A claim the ring abandons (its sender died or stalled past
-   * abandonAfterMs) gives its count back through the queue ring's onAbandonedClaim
-   * (shared-channel.ts) when it carries the tag, so this path never gives back a counted claim
-   * itself once the tag is written.
-   */
   private trySendFastShared(message: LocalMessage, size: number): boolean {
+    if (!this.sendOneShared(message, size)) return false;
+    this.metrics.sent();
+    return true;
+  }
+
+  /**
+   * One message encoded straight into the shared ring, leaking nothing wherever its thread is
+   * terminated: a counted, tagged claim (claimCounted, backpressure.ts), encode, commit. A claim
+   * the ring abandons (its sender died or stalled past abandonAfterMs) gives its count back
+   * through the queue ring's onAbandonedClaim (shared-channel.ts), so once tagged this path gives
+   * the count back itself only for a claim it cancels before anyone abandoned it.
+   */
+  private sendOneShared(message: LocalMessage, size: number): boolean {
     const { control, queue } = this.shared;
-    let view: Uint8Array | undefined;
+    let view: Uint8Array | number;
     try {
-      view = queue.reserve(size);
+      view = claimCounted(queue, control, this.shared.options.capacity, size);
     } catch (err) {
       throw channelErrorFromRing(err, this.channel, 'send');
     }
-    if (view === undefined) return false;
-    if (!control.tryReserve(this.shared.options.capacity)) {
-      queue.cancel();
-      return false;
-    }
-    view[0] = ENVELOPE_TAG;
+    if (typeof view === 'number') return false;
     try {
       encodeEnvelopeInto(message, view, 0);
     } catch (err) {
@@ -105,7 +105,6 @@ export class SendPath {
       // RING_ABANDONED: receivers skipped the claim and gave its count back.
       throw channelErrorFromRing(err, this.channel, 'send');
     }
-    this.metrics.sent();
     return true;
   }
 
@@ -147,30 +146,49 @@ export class SendPath {
   }
 
   /**
-   * The batch path: one capacity reservation and one ring publish for as much of the batch as
-   * fits (a thread-local queue takes each envelope encoded straight into its place); the rest
-   * goes one by one through the waiting path.
+   * The batch path, while nobody subscribes: as much of the batch as fits now goes in without
+   * waiting — into a thread-local queue as it is (one capacity reservation for all), into the
+   * shared ring one counted claim per message, each envelope encoded straight into its claim.
+   * The rest goes one by one through the waiting path.
+   *
+   * Why not one reservation and one ring publish for the whole batch in the shared ring too: the
+   * count must be taken after the claim and marked in it (claimCounted), or a sender terminated
+   * between counting and committing leaks the batch's count for ever (the channel would then
+   * report full below its capacity). The ring's batch call claims and copies in one go, with no
+   * point between to count and mark each record.
    */
   async sendBatch(batch: readonly LocalMessage[], options: WaitOptions): Promise<string[]> {
     const sizes = batch.map((f) => this.checkedSize(f)); // every message checked before any is sent
     let done = 0;
     const { control, queue } = this.shared;
     if (control.slotsInUse() === 0 && !control.closed) {
-      const room = control.reserveUpTo(this.shared.options.capacity, batch.length);
-      if (queue.isLocal) done = this.offerToLocalQueue(batch, sizes, room);
-      else {
-        try {
-          done = queue.trySendBatch(encodeAll(batch, sizes, room));
-        } catch (err) {
-          control.unreserve(room);
-          throw channelErrorFromRing(err, this.channel, 'send');
-        }
+      if (queue.isLocal) {
+        const room = control.reserveUpTo(this.shared.options.capacity, batch.length);
+        done = this.offerToLocalQueue(batch, sizes, room);
+        if (done < room) control.unreserve(room - done);
+      } else {
+        done = this.sendPrefixShared(batch, sizes);
       }
-      if (done < room) control.unreserve(room - done);
       this.metrics.sent(done);
     }
     for (let i = done; i < batch.length; i++) await this.offerEverywhere(encodeEnvelope(batch[i]!), options);
     return batch.map((f) => f.id);
+  }
+
+  /**
+   * As many of the batch's first messages as the shared ring and `capacity` take now, each its own
+   * counted claim; returns how many. On a failure part-way, those already in stay sent (and are
+   * counted in the metrics here, since the caller never sees the number).
+   */
+  private sendPrefixShared(batch: readonly LocalMessage[], sizes: readonly number[]): number {
+    let done = 0;
+    try {
+      while (done < batch.length && this.sendOneShared(batch[done]!, sizes[done]!)) done++;
+    } catch (err) {
+      this.metrics.sent(done);
+      throw err;
+    }
+    return done;
   }
 
   /**
@@ -219,18 +237,4 @@ export class SendPath {
     }
     return targets;
   }
-}
-
-/** The first `count` envelopes in one buffer, as views of it (one allocation for the batch). */
-function encodeAll(batch: readonly EnvelopeFields[], sizes: readonly number[], count: number): Uint8Array[] {
-  let total = 0;
-  for (let i = 0; i < count; i++) total += sizes[i]!;
-  const buffer = new Uint8Array(total);
-  const records: Uint8Array[] = new Array(count);
-  for (let i = 0, at = 0; i < count; i++) {
-    const end = encodeEnvelopeInto(batch[i]!, buffer, at);
-    records[i] = buffer.subarray(at, end);
-    at = end;
-  }
-  return records;
 }

@@ -4,7 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { InMemoryChannel, type InMemoryChannelDescriptor } from '../../../src/backends/memory/index.js';
 
 interface Task {
-  task: 'create-local' | 'send-forever' | 'produce' | 'produce-until-closed' | 'consume' | 'flaky-consume' | 'hold' | 'hold-subscribed' | 'exhaust' | 'subscribe' | 'respond' | 'wait-closed';
+  task: 'create-local' | 'send-forever' | 'send-batches-forever' | 'produce' | 'produce-until-closed' | 'consume' | 'flaky-consume' | 'hold' | 'hold-subscribed' | 'exhaust' | 'subscribe' | 'respond' | 'wait-closed';
   descriptor: InMemoryChannelDescriptor;
   count?: number;
   base?: number;
@@ -26,6 +26,20 @@ switch (task) {
       new DataView(data.buffer).setUint32(0, i);
       channel.sendSync(data, { headers: { i: String(i) } });
       if (i === 0) post({ sending: true });
+    }
+  }
+  case 'send-batches-forever': {
+    // sendBatch of `count` numbered, patterned messages at a time until terminated (the test
+    // kills it mid-batch). With 'drop-newest' what does not fit is dropped, never waited for.
+    // One set of buffers, renumbered per batch (sendBatch copies), so the thread spends its time
+    // inside sendBatch rather than filling patterns.
+    const batch = Array.from({ length: count }, () => new Uint8Array(200));
+    for (const data of batch) fillPatterned(data, 0);
+    const numbers = batch.map((data) => new DataView(data.buffer));
+    for (let i = 0; ; ) {
+      for (const number of numbers) number.setUint32(0, i++);
+      await channel.sendBatch(batch);
+      if (i === count) post({ sending: true });
     }
   }
   case 'produce': {

@@ -1,0 +1,76 @@
+// Checks shared by the tests that terminate a sending worker mid-send: the messages that did get
+// through are whole and in order, nothing stays stuck behind the dead sender's claim, and the
+// `capacity` count it may have taken comes back (no more, no less).
+import * as assert from 'uvu/assert';
+import type { InMemoryChannel } from '../../src/backends/memory/index.js';
+import { within } from './helpers.js';
+
+/** Longer than the rings' abandon bound (1 s): a receive that waits this long has passed a dead claim. */
+export const QUIET_MS = 1500;
+
+/** Checks one message of the worker's patterned senders ([u32 i][fixed pattern]); returns i. */
+export function checkPatterned(data: Uint8Array, after: number, where: string): number {
+  assert.is(data.length, 200, `${where}: a whole message`);
+  const i = new DataView(data.buffer, data.byteOffset).getUint32(0);
+  for (let b = 4; b < data.length; b++) if (data[b] !== ((b * 7) & 0xff)) assert.unreachable(`${where}: message ${i}, byte ${b} corrupt`);
+  assert.ok(i > after, `${where}: message ${i} after ${after}: in order, no duplicate`);
+  return i;
+}
+
+/** One stream of patterned messages (the queue, or a subscriber group) and the last number seen. */
+export interface PatternedStream {
+  readonly where: string;
+  /** The next message, waiting at most `timeoutMs` (rejects with code 'Timeout'). */
+  next(timeoutMs: number): Promise<Uint8Array>;
+  /** The next message if one is there now. */
+  poll(): Promise<Uint8Array | undefined>;
+  last: number;
+}
+
+/** Reads every stream as the sender runs, until `untilMs` (performance.now()). */
+export async function readWhileSending(streams: readonly PatternedStream[], untilMs: number): Promise<void> {
+  while (performance.now() < untilMs) {
+    let got = false;
+    for (const s of streams) {
+      const data = await s.poll();
+      if (data) {
+        s.last = checkPatterned(data, s.last, s.where);
+        got = true;
+      }
+    }
+    if (!got) await new Promise((r) => setImmediate(r));
+  }
+}
+
+/**
+ * Reads a stream until nothing came for QUIET_MS: past any claim a dead sender left unfinished
+ * (a stalled ring makes this end early, and the marker that follows then fails to come).
+ */
+export async function drainUntilQuiet(stream: PatternedStream): Promise<void> {
+  for (;;) {
+    let data: Uint8Array;
+    try {
+      data = await within(QUIET_MS + 3000, `draining ${stream.where}`, stream.next(QUIET_MS));
+    } catch (err) {
+      if ((err as { code?: string }).code === 'Timeout') return;
+      throw err;
+    }
+    stream.last = checkPatterned(data, stream.last, stream.where);
+  }
+}
+
+/**
+ * The message count behind `capacity` is whole: nothing counted for a message that is not in the
+ * queue, and (with a capacity) exactly `capacity` messages fit again — a leaked count lets fewer
+ * in, a count given back twice lets more in. The channel must use `drop-newest` and be empty.
+ */
+export async function assertCountWhole(channel: InMemoryChannel, capacity: number, where: string): Promise<void> {
+  assert.is(channel.shared.control.queued(), 0, `${where}: the queue is empty, so its message count must be 0`);
+  if (capacity === 0) return;
+  for (let i = 0; i <= capacity; i++) await channel.send(new Uint8Array([i])); // the last one is dropped
+  for (let i = 0; i < capacity; i++) {
+    assert.equal(await within(5000, `${where}: refill ${i}`, channel.receive({ timeoutMs: 3000 })), new Uint8Array([i]), `${where}: refill ${i}`);
+  }
+  assert.is(await channel.tryReceive(), undefined, `${where}: message ${capacity + 1} is dropped (capacity ${capacity})`);
+  assert.is(channel.shared.control.queued(), 0, `${where}: the count is back to 0`);
+}
