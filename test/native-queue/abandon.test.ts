@@ -20,10 +20,20 @@ function isCode(code: RingError['code']) {
   return (e: unknown) => e instanceof RingError && e.code === code;
 }
 
-/** Every byte of the data region is zero (the ring's "free space is zero" invariant, when empty). */
+/**
+ * The ring's "free space is zero" invariant, when empty: every word of the data region is zero,
+ * except that a record's length word keeps the code its release left, -(bytes freed + 2)
+ * (mpmc-records.ts). Length words sit at offsets 4 mod 8; a code frees a multiple of 8 bytes.
+ */
 function dataRegionIsZero(ring: Ring): boolean {
-  const bytes = new Uint8Array(ring.describe().buffer, DATA_START);
-  return bytes.every((b) => b === 0);
+  const words = new Int32Array(ring.describe().buffer, DATA_START);
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i] as number;
+    if (word === 0) continue;
+    const freed = -word - 2;
+    if (i % 2 === 0 || freed < 8 || freed % 8 !== 0) return false;
+  }
+  return true;
 }
 
 /** Sends and receives messages of many sizes through `tx` → `rx`, checking each. */
