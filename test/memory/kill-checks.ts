@@ -9,8 +9,8 @@ import { within } from './helpers.js';
 export const QUIET_MS = 1500;
 
 /** Checks one message of the worker's patterned senders ([u32 i][fixed pattern]); returns i. */
-export function checkPatterned(data: Uint8Array, after: number, where: string): number {
-  assert.is(data.length, 200, `${where}: a whole message`);
+export function checkPatterned(data: Uint8Array, after: number, where: string, size = 200): number {
+  assert.is(data.length, size, `${where}: a whole message`);
   const i = new DataView(data.buffer, data.byteOffset).getUint32(0);
   for (let b = 4; b < data.length; b++) if (data[b] !== ((b * 7) & 0xff)) assert.unreachable(`${where}: message ${i}, byte ${b} corrupt`);
   assert.ok(i > after, `${where}: message ${i} after ${after}: in order, no duplicate`);
@@ -25,6 +25,8 @@ export interface PatternedStream {
   /** The next message if one is there now. */
   poll(): Promise<Uint8Array | undefined>;
   last: number;
+  /** Payload bytes of its messages (default 200). */
+  size?: number;
 }
 
 /** Reads every stream as the sender runs, until `untilMs` (performance.now()). */
@@ -34,7 +36,7 @@ export async function readWhileSending(streams: readonly PatternedStream[], unti
     for (const s of streams) {
       const data = await s.poll();
       if (data) {
-        s.last = checkPatterned(data, s.last, s.where);
+        s.last = checkPatterned(data, s.last, s.where, s.size);
         got = true;
       }
     }
@@ -55,7 +57,7 @@ export async function drainUntilQuiet(stream: PatternedStream): Promise<void> {
       if ((err as { code?: string }).code === 'Timeout') return;
       throw err;
     }
-    stream.last = checkPatterned(data, stream.last, stream.where);
+    stream.last = checkPatterned(data, stream.last, stream.where, stream.size);
   }
 }
 

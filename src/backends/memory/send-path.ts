@@ -3,12 +3,12 @@
 // nobody subscribed) encodes straight into the ring with no copy in between.
 import type { SendOptions } from '../../channel.js';
 import { abortedError } from '../../deadline.js';
-import { SerializationError } from '../../errors.js';
+import { BackendError, SerializationError } from '../../errors.js';
 import type { ChannelMetrics } from '../../metrics/channel-metrics.js';
 import { claimCounted, type Backpressure, type OfferTarget } from './backpressure.js';
 import { SLOT_GROUP } from './control-block.js';
 import { encodeEnvelope, encodeEnvelopeInto, envelopeSize, type EnvelopeFields } from './envelope.js';
-import { channelErrorFromRing } from './ring-errors.js';
+import { channelErrorFromRing, isRingError } from './ring-errors.js';
 import type { SharedChannel } from './shared-channel.js';
 import type { LocalMessage } from './local-message.js';
 
@@ -177,14 +177,18 @@ export class SendPath {
 
   /**
    * As many of the batch's first messages as the shared ring and `capacity` take now, each its own
-   * counted claim; returns how many. On a failure part-way, those already in stay sent (and are
-   * counted in the metrics here, since the caller never sees the number).
+   * counted claim; returns how many. A message whose claim receivers abandoned (this thread was
+   * paused past abandonAfterMs) was not delivered and its count was given back: it ends the
+   * prefix, and the waiting path sends it again with the rest. On any other failure part-way,
+   * those already in stay sent (and are counted in the metrics here: the caller never sees how
+   * many).
    */
   private sendPrefixShared(batch: readonly LocalMessage[], sizes: readonly number[]): number {
     let done = 0;
     try {
       while (done < batch.length && this.sendOneShared(batch[done]!, sizes[done]!)) done++;
     } catch (err) {
+      if (err instanceof BackendError && isRingError(err.cause, 'RING_ABANDONED')) return done;
       this.metrics.sent(done);
       throw err;
     }

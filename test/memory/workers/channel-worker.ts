@@ -9,9 +9,11 @@ interface Task {
   count?: number;
   base?: number;
   group?: string;
+  /** Payload bytes of the patterned senders' messages. */
+  size?: number;
 }
 
-const { task, descriptor, count = 0, base = 0, group } = workerData as Task;
+const { task, descriptor, count = 0, base = 0, group, size = 200 } = workerData as Task;
 const channel = InMemoryChannel.attach(descriptor);
 const post = (message: unknown) => parentPort!.postMessage(message);
 const codeOf = (err: unknown) => (err as { code?: string }).code ?? String(err);
@@ -20,7 +22,7 @@ switch (task) {
   case 'send-forever': {
     // Sends numbered, patterned messages until terminated (the test kills it mid-send).
     // With backpressure 'drop-newest' it never parks: it is almost always inside a send.
-    const data = new Uint8Array(200);
+    const data = new Uint8Array(size);
     fillPatterned(data, 0);
     for (let i = 0; ; i++) {
       new DataView(data.buffer).setUint32(0, i);
@@ -33,7 +35,7 @@ switch (task) {
     // kills it mid-batch). With 'drop-newest' what does not fit is dropped, never waited for.
     // One set of buffers, renumbered per batch (sendBatch copies), so the thread spends its time
     // inside sendBatch rather than filling patterns.
-    const batch = Array.from({ length: count }, () => new Uint8Array(200));
+    const batch = Array.from({ length: count }, () => new Uint8Array(size));
     for (const data of batch) fillPatterned(data, 0);
     const numbers = batch.map((data) => new DataView(data.buffer));
     for (let i = 0; ; ) {
