@@ -10,7 +10,59 @@ export interface Settler {
   deadLetter(message: Message, reason: string): Promise<void>;
 }
 
-export class SettleableDelivery implements Delivery {
+/**
+ * A delivery's settlement state, kept on the delivery object itself. Internal to the library (a
+ * user reads `settlement`): SettleableDelivery has it, and so does the memory backend's
+ * LocalMessage, a message that is its own delivery (so handing it out allocates nothing).
+ */
+export interface SettlementState extends Message {
+  outcome: Settlement | undefined;
+  /** The settlement in progress or done: a repeat waits on the same work instead of redoing it. */
+  settling: Promise<void> | undefined;
+}
+
+/** ack() of a delivery, under the settle-once rules. */
+export function ackDelivery(d: SettlementState, settler: Settler): Promise<void> {
+  return settle(d, 'acked', () => settler.ack(d));
+}
+
+/** nack() of a delivery: checks the options, then the settle-once rules. */
+export function nackDelivery(d: SettlementState, settler: Settler, options: NackOptions = {}): Promise<void> {
+  const delayMs = options.delayMs ?? 0;
+  if (!Number.isFinite(delayMs) || delayMs < 0) {
+    return Promise.reject(new InvalidConfigurationError(`nack delayMs is ${delayMs}; use a number of milliseconds >= 0`));
+  }
+  return settle(d, 'nacked', () => settler.nack(d, { requeue: options.requeue ?? true, delayMs }));
+}
+
+/** deadLetter() of a delivery: checks the reason, then the settle-once rules. */
+export function deadLetterDelivery(d: SettlementState, settler: Settler, reason: string): Promise<void> {
+  if (typeof reason !== 'string') {
+    return Promise.reject(new InvalidConfigurationError('deadLetter needs a reason string; it is stored in the x-dead-letter-reason header'));
+  }
+  return settle(d, 'dead-lettered', () => settler.deadLetter(d, reason));
+}
+
+function settle(d: SettlementState, outcome: Settlement, work: () => Promise<void>): Promise<void> {
+  if (d.outcome === outcome) return d.settling!;
+  if (d.outcome !== undefined) {
+    return Promise.reject(
+      new AlreadySettledError(`message ${d.id} was already ${d.outcome}; a delivery is settled once (ack, nack or deadLetter)`, {
+        channel: d.channel,
+      }),
+    );
+  }
+  d.outcome = outcome;
+  d.settling = work().catch((err: unknown) => {
+    // The broker refused: the delivery is unsettled again, so the caller may retry.
+    d.outcome = undefined;
+    d.settling = undefined;
+    throw err;
+  });
+  return d.settling;
+}
+
+export class SettleableDelivery implements Delivery, SettlementState {
   readonly id: string;
   readonly channel: string;
   readonly data: Uint8Array;
@@ -21,9 +73,10 @@ export class SettleableDelivery implements Delivery {
   readonly timestamp: number;
   readonly deliveryCount: number;
 
-  private outcome: Settlement | undefined;
-  /** The settlement in progress or done: a repeat waits on the same work instead of redoing it. */
-  private settling: Promise<void> | undefined;
+  /** Internal (SettlementState); read `settlement`. */
+  outcome: Settlement | undefined;
+  /** Internal (SettlementState). */
+  settling: Promise<void> | undefined;
 
   constructor(message: Message, private readonly settler: Settler) {
     this.id = message.id;
@@ -42,41 +95,15 @@ export class SettleableDelivery implements Delivery {
   }
 
   ack(): Promise<void> {
-    return this.settle('acked', () => this.settler.ack(this));
+    return ackDelivery(this, this.settler);
   }
 
-  nack(options: NackOptions = {}): Promise<void> {
-    const delayMs = options.delayMs ?? 0;
-    if (!Number.isFinite(delayMs) || delayMs < 0) {
-      return Promise.reject(new InvalidConfigurationError(`nack delayMs is ${delayMs}; use a number of milliseconds >= 0`));
-    }
-    return this.settle('nacked', () => this.settler.nack(this, { requeue: options.requeue ?? true, delayMs }));
+  nack(options?: NackOptions): Promise<void> {
+    return nackDelivery(this, this.settler, options);
   }
 
   deadLetter(reason: string): Promise<void> {
-    if (typeof reason !== 'string') {
-      return Promise.reject(new InvalidConfigurationError('deadLetter needs a reason string; it is stored in the x-dead-letter-reason header'));
-    }
-    return this.settle('dead-lettered', () => this.settler.deadLetter(this, reason));
-  }
-
-  private settle(outcome: Settlement, work: () => Promise<void>): Promise<void> {
-    if (this.outcome === outcome) return this.settling!;
-    if (this.outcome !== undefined) {
-      return Promise.reject(
-        new AlreadySettledError(`message ${this.id} was already ${this.outcome}; a delivery is settled once (ack, nack or deadLetter)`, {
-          channel: this.channel,
-        }),
-      );
-    }
-    this.outcome = outcome;
-    this.settling = work().catch((err: unknown) => {
-      // The broker refused: the delivery is unsettled again, so the caller may retry.
-      this.outcome = undefined;
-      this.settling = undefined;
-      throw err;
-    });
-    return this.settling;
+    return deadLetterDelivery(this, this.settler, reason);
   }
 }
 

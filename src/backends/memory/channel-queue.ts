@@ -21,6 +21,8 @@ export type QueueEntry = Uint8Array | LocalMessage;
 const CHUNK_BYTES = 64 * 1024;
 const OWN_BUFFER_ABOVE = CHUNK_BYTES / 8;
 const RING_RECORD_HEADER = 8;
+/** V8's largest typed array kept on the JS heap (its typed_array_max_size_in_heap default). */
+const ON_HEAP_MAX_BYTES = 64;
 /** Queue slots a drained or mostly drained array may hold before they are given back. */
 const COMPACT_AFTER = 4096;
 
@@ -169,9 +171,7 @@ export class ChannelQueue implements QueueRing {
   offerLocal(message: LocalMessage, envelopeBytes: number): boolean {
     this.checkCanAdd(envelopeBytes);
     if (this.usedBytes + ringFootprint(envelopeBytes) > this.ring.capacityBytes) return false;
-    const copy = this.allocate(message.data.length);
-    copy.set(message.data);
-    message.data = copy;
+    message.data = this.copyPayload(message.data);
     message.envelopeBytes = envelopeBytes;
     this.add(message);
     return true;
@@ -302,6 +302,20 @@ export class ChannelQueue implements QueueRing {
         `a message of ${length} bytes can never fit: this ring takes at most ${this.ring.maxMessageBytes} bytes per message; use a larger capacityBytes or split the message`,
       );
     }
+  }
+
+  /**
+   * The queue's own copy of a payload (the sender may reuse its buffer once send resolves). V8
+   * keeps a typed array of up to 64 bytes inside its own object on the JS heap (no ArrayBuffer
+   * backing store until someone reads `.buffer`), so `new Uint8Array(data)` is one young
+   * allocation plus the copy: about half the cost of a view into a chunk and set(). A payload
+   * is never read through `.buffer` here (the encoder copies it with set()), so it stays there.
+   */
+  private copyPayload(data: Uint8Array): Uint8Array {
+    if (data.length <= ON_HEAP_MAX_BYTES) return new Uint8Array(data);
+    const copy = this.allocate(data.length);
+    copy.set(data);
+    return copy;
   }
 
   /** Room for one record: a slice of the current chunk (small), or a buffer of its own (large). */

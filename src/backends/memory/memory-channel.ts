@@ -39,7 +39,7 @@ import { SendPath } from './send-path.js';
 import type { QueueEntry } from './channel-queue.js';
 import { LocalMessage, recordOf } from './local-message.js';
 import { drainedError, isDrained, ringOf, waitForDelivery, waitForDeliverySync } from './receive-wait.js';
-import { LeaseSettler, type SettlementHost } from './settlement.js';
+import { LeaseSettler, LocalMessageSettler, type SettlementHost } from './settlement.js';
 import {
   BACKEND_KEYS,
   resolveBackendOptions,
@@ -70,6 +70,8 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
   private readonly sendPath: SendPath;
   private readonly leaseDeliveries: boolean;
   private readonly deadLetters: DeadLetterSender;
+  /** Settles this handle's unleased thread-local deliveries (no settler object per message). */
+  private readonly localSettler = new LocalMessageSettler(this);
   private handleClosed = false;
 
   constructor(options: InMemoryChannelOptions = {}) {
@@ -120,7 +122,12 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
   }
 
   get isClosed(): boolean {
-    return this.handleClosed || this.shared.closed;
+    if (this.handleClosed) return true;
+    // Until describe(), no other thread holds the buffers, and close() sets the shared flag and
+    // closes the local queue together: the queue's plain flag says the same as the shared one,
+    // without an atomic load on every send.
+    const queue = this.shared.queue;
+    return queue.isLocal ? queue.closed : this.shared.closed;
   }
 
   // ---- sending ------------------------------------------------------------------------------
@@ -268,7 +275,7 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
     this.checkNotMainThread('receiveSync', 'receive');
     const data = this.takeData();
     if (data) return data;
-    const delivery = this.receiveDeliverySync(options) as SettleableDelivery;
+    const delivery = this.receiveDeliverySync(options);
     void delivery.ack(); // the memory ack is synchronous underneath; nothing to wait for
     return delivery.data;
   }
@@ -280,7 +287,7 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
   }
 
   /** The next delivery of a ring (QUEUE or 1 + subscriber slot) if one is there now. */
-  pollFrom(target: number): SettleableDelivery | undefined {
+  pollFrom(target: number): Delivery | undefined {
     const ring = ringOf(this.shared, target);
     for (;;) {
       const fromLease = this.takeDueLease(target);
@@ -294,17 +301,17 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
   }
 
   /** Waits for the next delivery of a ring (see receive-wait.ts). */
-  waitFrom(target: number, options: ReceiveOptions): Promise<SettleableDelivery> {
+  waitFrom(target: number, options: ReceiveOptions): Promise<Delivery> {
     return waitForDelivery(this, target, options);
   }
 
   /** A record a blocking ring call returned (receive-wait.ts). */
-  acceptRecord(record: QueueEntry, target: number): SettleableDelivery | undefined {
+  acceptRecord(record: QueueEntry, target: number): Delivery | undefined {
     return this.accept(record, target);
   }
 
   /** A record just taken from a ring becomes a delivery (leased), or is dropped as expired. */
-  private accept(entry: QueueEntry, target: number, counted = false, now?: number): SettleableDelivery | undefined {
+  private accept(entry: QueueEntry, target: number, counted = false, now?: number): Delivery | undefined {
     if (counted) {
       // the caller already counted the batch out of the queue
     } else if (target === QUEUE) this.shared.control.taken();
@@ -323,7 +330,7 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
    * A lease that came due (nacked with a delay, or left unacked past its deadline): a delivery,
    * or null when it was consumed otherwise (dead-lettered, expired), or undefined when none is due.
    */
-  private takeDueLease(target: number): SettleableDelivery | null | undefined {
+  private takeDueLease(target: number): Delivery | null | undefined {
     const leases = this.shared.leases;
     if (leases.live() === 0) return undefined;
     const now = Date.now();
@@ -358,14 +365,17 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
     return this.handOut(message, record, target, undefined);
   }
 
-  private handOut(message: Message, record: QueueEntry, target: number, lease: LeaseRef | undefined, now?: number): SettleableDelivery {
-    const settler = new LeaseSettler(this, record, target, lease);
+  private handOut(message: Message, record: QueueEntry, target: number, lease: LeaseRef | undefined, now?: number): Delivery {
     if (this.options.delivery === 'at-most-once') {
       // At-most-once: the channel forgets a message when it hands it out, so the delivery is not
       // tracked; ack() is a no-op and nack() can still put it back on request.
       this.metrics.receivedAndAcked(message.timestamp, now);
-      return new SettleableDelivery(message, settler);
+      // A message still in object form (it never left this thread, and only the queue holds
+      // those) is its own delivery: nothing to allocate.
+      if (record instanceof LocalMessage && lease === undefined) return record.handOutAs(this.localSettler);
+      return new SettleableDelivery(message, new LeaseSettler(this, record, target, lease));
     }
+    const settler = new LeaseSettler(this, record, target, lease);
     if (lease) this.leasesById.set(message.id, lease);
     return this.deliver(message, settler, now);
   }

@@ -2,9 +2,8 @@
 // parks on the ring in slices: the ring wakes it for new messages and for close, and between
 // slices it looks at the lease log, where nacked and overdue deliveries come due without any
 // ring activity to wake anyone.
-import type { ReceiveOptions } from '../../channel.js';
+import type { Delivery, ReceiveOptions } from '../../channel.js';
 import { abortedError } from '../../deadline.js';
-import type { SettleableDelivery } from '../../delivery.js';
 import { ChannelClosedError, TimeoutError } from '../../errors.js';
 import { channelErrorFromRing, isRingError } from './ring-errors.js';
 import type { SharedChannel } from './shared-channel.js';
@@ -23,16 +22,16 @@ export interface WaitHost {
   readonly shared: SharedChannel;
   readonly options: { readonly receiveTimeoutMs: number };
   /** The next delivery of `target` if one is there now (due leases first). */
-  pollFrom(target: number): SettleableDelivery | undefined;
+  pollFrom(target: number): Delivery | undefined;
   /** Turns a record a blocking ring call returned into a delivery (undefined if it expired). */
-  acceptRecord(record: QueueEntry, target: number): SettleableDelivery | undefined;
+  acceptRecord(record: QueueEntry, target: number): Delivery | undefined;
 }
 
 export function ringOf(shared: SharedChannel, target: number): QueueRing {
   return target === 0 ? shared.queue : shared.subscriberRings[target - 1]!;
 }
 
-export async function waitForDelivery(host: WaitHost, target: number, options: ReceiveOptions): Promise<SettleableDelivery> {
+export async function waitForDelivery(host: WaitHost, target: number, options: ReceiveOptions): Promise<Delivery> {
   const ring = ringOf(host.shared, target);
   const signal = options.signal;
   const end = performance.now() + (options.timeoutMs ?? host.options.receiveTimeoutMs);
@@ -63,7 +62,7 @@ export async function waitForDelivery(host: WaitHost, target: number, options: R
   }
 }
 
-export function waitForDeliverySync(host: WaitHost, target: number, options: { timeoutMs?: number }): SettleableDelivery {
+export function waitForDeliverySync(host: WaitHost, target: number, options: { timeoutMs?: number }): Delivery {
   const ring = ringOf(host.shared, target);
   const end = performance.now() + (options.timeoutMs ?? host.options.receiveTimeoutMs);
   for (;;) {

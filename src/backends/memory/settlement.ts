@@ -7,7 +7,7 @@ import type { Message, NackOptions } from '../../channel.js';
 import type { Settler } from '../../delivery.js';
 import { MessageNotFoundError } from '../../errors.js';
 import { writeDeliveryCount } from './envelope.js';
-import { recordOf, type LocalMessage } from './local-message.js';
+import { LocalMessage, recordOf } from './local-message.js';
 import { LEASE_WAITING, type LeaseRef } from './lease-log.js';
 import type { SharedChannel } from './shared-channel.js';
 import type { ResolvedOptions } from '../../options.js';
@@ -135,5 +135,31 @@ export class LeaseSettler implements Settler {
       `cannot ${action} message ${message.id}: its ack deadline (ackTimeoutMs ${this.host.options.ackTimeoutMs} ms) passed and it was handed to another receiver; settle sooner or raise ackTimeoutMs`,
       { channel: this.host.name },
     );
+  }
+}
+
+/**
+ * One per channel: settles the deliveries that are their own message (a thread-local queue's
+ * LocalMessage handed out unleased, always from the queue). Nothing is allocated when one is
+ * handed out; a settlement makes the LeaseSettler it needs then, so the rules are the same.
+ */
+export class LocalMessageSettler implements Settler {
+  constructor(private readonly host: SettlementHost) {}
+
+  ack(message: Message): Promise<void> {
+    return this.settlerOf(message).ack(message);
+  }
+
+  nack(message: Message, options: Required<NackOptions>): Promise<void> {
+    return this.settlerOf(message).nack(message, options);
+  }
+
+  deadLetter(message: Message, reason: string): Promise<void> {
+    return this.settlerOf(message).deadLetter(message, reason);
+  }
+
+  private settlerOf(message: Message): LeaseSettler {
+    if (!(message instanceof LocalMessage)) throw new TypeError('internal: LocalMessageSettler settles only LocalMessage deliveries');
+    return new LeaseSettler(this.host, message, 0, undefined);
   }
 }
