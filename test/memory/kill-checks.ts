@@ -2,6 +2,7 @@
 // through are whole and in order, nothing stays stuck behind the dead sender's claim, and the
 // `capacity` count it may have taken comes back (no more, no less).
 import * as assert from 'uvu/assert';
+import { MpmcRing } from '../../native-queue/index.js';
 import type { InMemoryChannel } from '../../src/backends/memory/index.js';
 import { within } from './helpers.js';
 
@@ -75,4 +76,18 @@ export async function assertCountWhole(channel: InMemoryChannel, capacity: numbe
   }
   assert.is(await channel.tryReceive(), undefined, `${where}: message ${capacity + 1} is dropped (capacity ${capacity})`);
   assert.is(channel.shared.control.queued(), 0, `${where}: the count is back to 0`);
+}
+
+/**
+ * Calls `seen` for each claim this thread's handle on `ring` abandons (a dead sender's), after the
+ * hook it already has: tests report how many kills landed inside a claim (where a kill lands is
+ * chance, so that is reported, not asserted).
+ */
+export function watchAbandoned(ring: unknown, seen: (payload: Uint8Array) => void): void {
+  if (!(ring instanceof MpmcRing)) throw new Error('expected the channel to use MPMC rings');
+  const hook = ring.onAbandonedClaim;
+  ring.onAbandonedClaim = (payload) => {
+    hook?.(payload);
+    seen(payload);
+  };
 }

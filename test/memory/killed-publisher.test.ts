@@ -6,10 +6,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Subscription } from '../../src/channel.js';
-import { MpmcRing } from '../../native-queue/index.js';
 import { InMemoryChannel } from '../../src/backends/memory/index.js';
 import { sleep, startChannelWorker, terminateChannelWorkers, within } from './helpers.js';
-import { assertCountWhole, checkPatterned, drainUntilQuiet, type PatternedStream } from './kill-checks.js';
+import { assertCountWhole, checkPatterned, drainUntilQuiet, watchAbandoned, type PatternedStream } from './kill-checks.js';
 
 const test = suite('InMemoryChannel with a sender terminated mid-publish');
 test.after.each(terminateChannelWorkers);
@@ -56,16 +55,6 @@ function patterned(i: number): Uint8Array {
 /** Dead claims this file's readers stepped over, by ring (reported, not asserted: where a kill lands is chance). */
 const stepped = { queue: 0, groups: 0 };
 
-/** Counts the claims `ring` (this thread's handle) abandons, keeping whatever hook it has. */
-function observeAbandoned(ring: unknown, which: keyof typeof stepped): void {
-  if (!(ring instanceof MpmcRing)) throw new Error('expected the channel to use MPMC rings');
-  const hook = ring.onAbandonedClaim;
-  ring.onAbandonedClaim = (payload) => {
-    stepped[which]++;
-    hook?.(payload);
-  };
-}
-
 async function trial(capacity: number, where: string): Promise<void> {
   // drop-newest: the sender never parks, so the kill lands inside a send nearly always.
   const channel = new InMemoryChannel({
@@ -76,8 +65,8 @@ async function trial(capacity: number, where: string): Promise<void> {
     subscriberCapacityBytes: GROUP_RING_BYTES,
     leaseBytes: 1 << 20,
   });
-  observeAbandoned(channel.shared.queue.ring, 'queue');
-  for (const ring of channel.shared.subscriberRings) observeAbandoned(ring, 'groups');
+  watchAbandoned(channel.shared.queue.ring, () => stepped.queue++);
+  for (const ring of channel.shared.subscriberRings) watchAbandoned(ring, () => stepped.groups++);
   const subscriptions = await Promise.all(GROUPS.map((group) => channel.subscribe({ group })));
   const streams: PatternedStream[] = [
     { where: 'the queue', next: (timeoutMs) => channel.receive({ timeoutMs }), poll: () => channel.tryReceive(), last: -1, size: SIZE },

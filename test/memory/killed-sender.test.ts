@@ -10,6 +10,7 @@ import { channelErrorFromRing } from '../../src/backends/memory/ring-errors.js';
 import { BackendError } from '../../src/errors.js';
 import { InMemoryChannel } from '../../src/backends/memory/index.js';
 import { codeOf, startChannelWorker, terminateChannelWorkers, within } from './helpers.js';
+import { QUIET_MS, checkPatterned } from './kill-checks.js';
 
 const test = suite('InMemoryChannel with a sender terminated mid-send');
 test.after.each(terminateChannelWorkers);
@@ -17,17 +18,6 @@ test.after.each(terminateChannelWorkers);
 const TRIALS = 10;
 const CAPACITY = 16;
 const MARKER = new Uint8Array([42]);
-/** Longer than the ring's abandon bound (1 s): a receive that waits this long has passed a dead claim. */
-const QUIET_MS = 1500;
-
-/** Checks one message of the worker's 'send-forever' loop; returns its number. */
-function checkPatterned(data: Uint8Array, after: number): number {
-  assert.is(data.length, 200, 'a whole message');
-  const i = new DataView(data.buffer, data.byteOffset).getUint32(0);
-  for (let b = 4; b < data.length; b++) if (data[b] !== ((b * 7) & 0xff)) assert.unreachable(`message ${i}: byte ${b} corrupt`);
-  assert.ok(i > after, `message ${i} after ${after}: in order, no duplicate`);
-  return i;
-}
 
 for (let trial = 1; trial <= TRIALS; trial++) {
   // Odd trials: a small `capacity`, which must fill to exactly that afterwards. Even trials: no
@@ -43,7 +33,7 @@ for (let trial = 1; trial <= TRIALS; trial++) {
     const killAt = performance.now() + 5 + Math.random() * 25;
     while (performance.now() < killAt) {
       const data = await channel.tryReceive();
-      if (data) last = checkPatterned(data, last);
+      if (data) last = checkPatterned(data, last, 'the queue');
       else await new Promise((r) => setImmediate(r));
     }
     await sender.worker.terminate();
@@ -56,7 +46,7 @@ for (let trial = 1; trial <= TRIALS; trial++) {
         if ((err as { code?: string }).code === 'Timeout') break;
         throw err;
       }
-      last = checkPatterned(data, last);
+      last = checkPatterned(data, last, 'the queue');
     }
     await channel.send(MARKER);
     assert.equal(await within(5000, 'the marker', channel.receive({ timeoutMs: 3000 })), MARKER);
