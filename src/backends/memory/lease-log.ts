@@ -77,6 +77,15 @@ export class LeaseLog {
     return Atomics.load(this.control.words, W_LEASE_LIVE);
   }
 
+  /**
+   * live() without the atomic load (which costs as much as the rest of a receive's bookkeeping):
+   * exact only while no other thread can hold the buffers, i.e. the channel is still thread-local
+   * (channel-queue.ts). Anywhere else use live().
+   */
+  liveInOwnThread(): number {
+    return this.control.words[W_LEASE_LIVE]!;
+  }
+
   /** Hint, read without the lock: the earliest deadline of any live lease (Infinity if none). */
   earliestDue(): number {
     return this.control.floats[F_EARLIEST_DUE]!;

@@ -204,7 +204,7 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
   private takeData(): Uint8Array | undefined {
     const ring = this.shared.queue;
     for (;;) {
-      if (this.shared.leases.live() > 0) {
+      if (this.anyLeases()) {
         const due = this.takeDueLease(QUEUE);
         if (due === null) continue;
         if (due) {
@@ -212,7 +212,7 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
           return due.data;
         }
       }
-      const record = this.shared.taker.takeOne(ring);
+      const record = ring.isLocal ? ring.takeLocal() : this.shared.taker.takeOne(ring);
       if (record === undefined) return undefined;
       this.shared.control.taken();
       if (record instanceof LocalMessage) {
@@ -248,18 +248,28 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
     if (!Number.isInteger(max) || max < 1) {
       throw new InvalidConfigurationError(`receiveBatch max is ${max}; use a whole number >= 1`, { channel: this.name });
     }
-    // The first without a promise of its own when one is there already.
-    const batch: Delivery[] = [this.pollFrom(QUEUE) ?? (await this.waitFrom(QUEUE, options ?? {}))];
+    // What is there now, in one drain (no promise of its own, one count and one clock read);
+    // else wait for the first, then take what came with it.
+    const batch: Delivery[] = [];
+    this.takeNow(batch, max);
+    if (batch.length === 0) {
+      batch.push(await this.waitFrom(QUEUE, options ?? {}));
+      this.takeNow(batch, max);
+    }
+    return batch;
+  }
+
+  /** Adds to `batch`, up to `max`, what the queue holds now: due redeliveries first, then the ring. */
+  private takeNow(batch: Delivery[], max: number): void {
     while (batch.length < max) {
-      // Due redeliveries first (one at a time), then whatever the ring holds, in one drain.
-      if (this.shared.leases.live() > 0) {
-        const due = this.pollFrom(QUEUE);
-        if (!due) break;
+      if (this.anyLeases()) {
+        const due = this.pollFrom(QUEUE); // one at a time: a due lease, else the ring's next
+        if (!due) return;
         batch.push(due);
         continue;
       }
       const records = this.shared.taker.takeMany(this.shared.queue, max - batch.length);
-      if (records.length === 0) break;
+      if (records.length === 0) return;
       this.shared.control.taken(records.length);
       const now = nowMs(); // one clock read for the batch: they are all handed over now
       for (const record of records) {
@@ -267,7 +277,12 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
         if (delivery) batch.push(delivery);
       }
     }
-    return batch;
+  }
+
+  /** Any lease live (held or waiting)? A thread-local channel reads the count without an atomic. */
+  private anyLeases(): boolean {
+    const { queue, leases } = this.shared;
+    return (queue.isLocal ? leases.liveInOwnThread() : leases.live()) > 0;
   }
 
   /** Worker threads only: the next message's bytes, acknowledged on hand-over. */
@@ -331,8 +346,8 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
    * or null when it was consumed otherwise (dead-lettered, expired), or undefined when none is due.
    */
   private takeDueLease(target: number): Delivery | null | undefined {
+    if (!this.anyLeases()) return undefined;
     const leases = this.shared.leases;
-    if (leases.live() === 0) return undefined;
     const now = Date.now();
     if (!(leases.earliestDue() <= now)) return undefined;
     // Claimed until a deadline even when it will not stay leased, so nobody else takes it meanwhile.
