@@ -170,10 +170,14 @@ export class ChannelQueue implements QueueRing {
    */
   offerLocal(message: LocalMessage, envelopeBytes: number): boolean {
     this.checkCanAdd(envelopeBytes);
-    if (this.usedBytes + ringFootprint(envelopeBytes) > this.ring.capacityBytes) return false;
+    const footprint = ringFootprint(envelopeBytes);
+    if (this.usedBytes + footprint > this.ring.capacityBytes) return false;
     message.data = this.copyPayload(message.data);
     message.envelopeBytes = envelopeBytes;
-    this.add(message);
+    // add() with the footprint already known (the hot path: once per message sent).
+    this.records[this.tail++] = message;
+    this.usedBytes += footprint;
+    if (this.waiters.length > 0) this.wakeAll(() => undefined);
     return true;
   }
 
@@ -196,6 +200,13 @@ export class ChannelQueue implements QueueRing {
     }
     this.usedBytes -= ringFootprint(entryBytes(record));
     return record;
+  }
+
+  /** Moves up to `max` entries into `out`, in order (local mode only); returns how many. */
+  takeLocalInto(out: QueueEntry[], max: number): number {
+    const n = Math.min(max, this.tail - this.head);
+    for (let i = 0; i < n; i++) out.push(this.takeLocal()!);
+    return n;
   }
 
   tryReceive(): Uint8Array | undefined {

@@ -41,7 +41,7 @@ export class RecordTaker {
   takeMany(ring: Ring | QueueRing, max: number): QueueEntry[] {
     if (ring instanceof ChannelQueue && ring.isLocal) {
       const records: QueueEntry[] = [];
-      for (let record; records.length < max && (record = ring.takeLocal()) !== undefined; ) records.push(record);
+      ring.takeLocalInto(records, max);
       return records;
     }
     const out = (this.batch = []);
