@@ -23,26 +23,9 @@ export interface PatternedStream {
   readonly where: string;
   /** The next message, waiting at most `timeoutMs` (rejects with code 'Timeout'). */
   next(timeoutMs: number): Promise<Uint8Array>;
-  /** The next message if one is there now. */
-  poll(): Promise<Uint8Array | undefined>;
   last: number;
   /** Payload bytes of its messages (default 200). */
   size?: number;
-}
-
-/** Reads every stream as the sender runs, until `untilMs` (performance.now()). */
-export async function readWhileSending(streams: readonly PatternedStream[], untilMs: number): Promise<void> {
-  while (performance.now() < untilMs) {
-    let got = false;
-    for (const s of streams) {
-      const data = await s.poll();
-      if (data) {
-        s.last = checkPatterned(data, s.last, s.where, s.size);
-        got = true;
-      }
-    }
-    if (!got) await new Promise((r) => setImmediate(r));
-  }
 }
 
 /**

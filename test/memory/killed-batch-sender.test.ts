@@ -3,11 +3,11 @@
 // the channel drains, a marker gets through, and exactly `capacity` messages fit again. Trials run
 // a few channels at once (each with its own killed worker) to keep the file's time modest.
 import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
 import { InMemoryChannel } from '../../src/backends/memory/index.js';
+import { ENVELOPE_TAG } from '../../src/backends/memory/envelope.js';
 import { sleep, startChannelWorker, terminateChannelWorkers, within } from './helpers.js';
 import { assertCountWhole, drainUntilQuiet, watchAbandoned, type PatternedStream } from './kill-checks.js';
-import { ENVELOPE_TAG } from '../../src/backends/memory/envelope.js';
-import * as assert from 'uvu/assert';
 
 const test = suite('InMemoryChannel with a sender terminated mid-sendBatch');
 test.after.each(terminateChannelWorkers);
@@ -25,7 +25,6 @@ function queueStream(channel: InMemoryChannel): PatternedStream {
   return {
     where: 'the queue',
     next: (timeoutMs) => channel.receive({ timeoutMs }),
-    poll: () => channel.tryReceive(),
     last: -1,
   };
 }

@@ -38,7 +38,6 @@ function groupStream(subscription: Subscription, group: string): PatternedStream
       await delivery.ack();
       return data;
     },
-    poll: () => Promise.resolve(undefined), // not used: the groups are read after the kill
     last: -1,
     size: SIZE,
   };
@@ -69,7 +68,7 @@ async function trial(capacity: number, where: string): Promise<void> {
   for (const ring of channel.shared.subscriberRings) watchAbandoned(ring, () => stepped.groups++);
   const subscriptions = await Promise.all(GROUPS.map((group) => channel.subscribe({ group })));
   const streams: PatternedStream[] = [
-    { where: 'the queue', next: (timeoutMs) => channel.receive({ timeoutMs }), poll: () => channel.tryReceive(), last: -1, size: SIZE },
+    { where: 'the queue', next: (timeoutMs) => channel.receive({ timeoutMs }), last: -1, size: SIZE },
     ...subscriptions.map((s, k) => groupStream(s, GROUPS[k]!)),
   ];
   const sender = startChannelWorker('send-forever', channel.describe(), { size: SIZE });
