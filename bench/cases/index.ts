@@ -1,5 +1,6 @@
 // Every case, in the order they run (one after another, never at the same time: 2 cores).
 // A case is one file; add it here.
+import { channelContractFloor } from './channel-contract-floor.js';
 import { channelPromisePairs } from './channel-promise-pairs.js';
 import { channelSpscOverhead } from './channel-spsc-overhead.js';
 import { eventEmitterQueue } from './eventemitter-queue.js';
@@ -34,6 +35,7 @@ export const ALL_CASES: readonly BenchCase[] = [
   piscinaTasks,
   eventEmitterQueue,
   ringPromisePairs,
+  channelContractFloor,
   channelPromisePairs,
   channelSpscOverhead,
   ringHeap,

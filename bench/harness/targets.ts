@@ -41,7 +41,11 @@ export const COMPARISONS: readonly Comparison[] = [
   { figure: 'ring.promise.pairs', peer: 'peer.eventemitter.pairs' },
   // issue 4 — the Channel contract over the rings
   { figure: 'channel.spsc.batch.nsPerMsg', peer: 'channel.spsc.rawRing.nsPerMsg', target: { atMost: 1.5, text: '≤ 1.5× raw ring' }, issue: 4 },
+  // context for the target above: the contract's bare per-message minimum, without a channel
+  { figure: 'channel.spsc.floor.nsPerMsg', peer: 'channel.spsc.rawRing.nsPerMsg' },
   { figure: 'channel.promise.pairs', peer: 'peer.eventemitter.pairs', target: { above: 1, text: 'beats EventEmitter queue' }, issue: 4 },
+  // context for the target above: the contract's bare per-message minimum, without a channel
+  { figure: 'channel.floor.pairs', peer: 'peer.eventemitter.pairs' },
 ];
 
 export function meets(value: number, target: Target): boolean {
