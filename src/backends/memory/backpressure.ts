@@ -6,7 +6,7 @@ import type { ChannelQueue, QueueRing } from './channel-queue.js';
 import type { BackpressureMode } from '../../channel.js';
 import { ChannelClosedError, ChannelFullError } from '../../errors.js';
 import type { ChannelMetrics } from '../../metrics/channel-metrics.js';
-import { W_BLOCKED_SENDERS, W_TAKE_SEQ, type ControlBlock } from './control-block.js';
+import { W_TAKE_SEQ, type ControlBlock } from './control-block.js';
 import { ENVELOPE_TAG } from './envelope.js';
 
 // lib ES2023 does not declare Atomics.waitAsync; Node 20 has it.
@@ -95,35 +95,28 @@ export class Backpressure {
     return true;
   }
 
-  /** Waits (promise) until a take may have made room, or `untilMs` (performance.now()) passes. */
+  /**
+   * Waits (promise) until a take may have made room, or `untilMs` (performance.now()) passes.
+   * Nothing to undo afterwards (the take that wakes us clears the doorbell's flag), so a sender
+   * terminated while parked leaves nothing behind.
+   */
   async park(untilMs: number): Promise<void> {
     const words = this.control.words;
-    const seen = Atomics.load(words, W_TAKE_SEQ);
-    Atomics.add(words, W_BLOCKED_SENDERS, 1);
-    try {
-      const slice = sliceUntil(untilMs);
-      const wait = atomicsWaitAsync(words, W_TAKE_SEQ, seen, slice);
-      if (wait.async) {
-        // A pending waitAsync does not keep Node alive; a timer over the same slice does.
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([wait.value, new Promise<void>((resolve) => (timer = setTimeout(resolve, slice + 1)))]);
-        clearTimeout(timer);
-      }
-    } finally {
-      Atomics.sub(words, W_BLOCKED_SENDERS, 1);
+    const seen = this.control.armDoorbell();
+    const slice = sliceUntil(untilMs);
+    const wait = atomicsWaitAsync(words, W_TAKE_SEQ, seen, slice);
+    if (wait.async) {
+      // A pending waitAsync does not keep Node alive; a timer over the same slice does.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([wait.value, new Promise<void>((resolve) => (timer = setTimeout(resolve, slice + 1)))]);
+      clearTimeout(timer);
     }
   }
 
   /** The same, blocking the calling worker thread. */
   parkSync(untilMs: number): void {
-    const words = this.control.words;
-    const seen = Atomics.load(words, W_TAKE_SEQ);
-    Atomics.add(words, W_BLOCKED_SENDERS, 1);
-    try {
-      Atomics.wait(words, W_TAKE_SEQ, seen, sliceUntil(untilMs));
-    } finally {
-      Atomics.sub(words, W_BLOCKED_SENDERS, 1);
-    }
+    const seen = this.control.armDoorbell();
+    Atomics.wait(this.control.words, W_TAKE_SEQ, seen, sliceUntil(untilMs));
   }
 
   closedError(): ChannelClosedError {

@@ -19,7 +19,13 @@ export const W_CLOSED = 1;
 
 export const W_QUEUED = LINE_WORDS; // messages in the queue ring (sent, not yet taken)
 export const W_TAKE_SEQ = LINE_WORDS + 1; // bumped on every take; blocked senders wait on it
-export const W_BLOCKED_SENDERS = LINE_WORDS + 2;
+/**
+ * 1 while a blocked sender may be asleep on W_TAKE_SEQ: each sender sets it before it parks, and
+ * the next take clears it and rings. A flag cleared by the waker, not a count of sleepers kept by
+ * the sleepers: a sender terminated while parked never takes itself off a count (it would cost a
+ * notify on every take for ever); a flag it left set costs one spare notify, once.
+ */
+export const W_SENDER_ASLEEP = LINE_WORDS + 2;
 
 export const W_LEASE_LOCK = 2 * LINE_WORDS;
 export const W_LEASE_HEAD = 2 * LINE_WORDS + 1;
@@ -102,15 +108,30 @@ export class ControlBlock {
   /** `n` messages left the queue: room for senders blocked on capacity. */
   taken(n = 1): void {
     Atomics.sub(this.words, W_QUEUED, n);
-    Atomics.add(this.words, W_TAKE_SEQ, 1);
-    // notify takes a process-wide lock: ring the bell only when someone sleeps on it.
-    if (Atomics.load(this.words, W_BLOCKED_SENDERS) > 0) Atomics.notify(this.words, W_TAKE_SEQ);
+    this.rang();
   }
 
   /** A take from a subscriber ring: no count to change, but blocked senders may go on. */
   rang(): void {
+    // Bump first: a sender that set the flag after our exchange below then finds the sequence
+    // moved when it starts to wait, and does not sleep (see armDoorbell).
     Atomics.add(this.words, W_TAKE_SEQ, 1);
-    if (Atomics.load(this.words, W_BLOCKED_SENDERS) > 0) Atomics.notify(this.words, W_TAKE_SEQ);
+    // notify takes a process-wide lock: ring only when a sender said it may sleep. The plain load
+    // first keeps the line unwritten (shared in every core's cache) while nobody is blocked.
+    if (Atomics.load(this.words, W_SENDER_ASLEEP) !== 0 && Atomics.exchange(this.words, W_SENDER_ASLEEP, 0) !== 0) {
+      Atomics.notify(this.words, W_TAKE_SEQ);
+    }
+  }
+
+  /**
+   * A blocked sender about to park: returns the take sequence to wait on (Atomics.wait on
+   * W_TAKE_SEQ with it) after setting the flag that makes the next take ring. Read before the
+   * flag is set, so a take in between moves the sequence and the wait returns at once.
+   */
+  armDoorbell(): number {
+    const seen = Atomics.load(this.words, W_TAKE_SEQ);
+    Atomics.store(this.words, W_SENDER_ASLEEP, 1);
+    return seen;
   }
 
   /** Counts in as many of `n` messages as `capacity` leaves room for (the batch path). */
