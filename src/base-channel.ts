@@ -168,9 +168,10 @@ export abstract class BaseChannel implements Channel {
       );
     }
     const max = this.capabilities.maxMessageBytes;
-    if (data.byteLength > max) {
+    // `length` is the byte count of a Uint8Array and, unlike byteLength, is inlined by V8 (Node 20).
+    if (data.length > max) {
       throw new SerializationError(
-        `a message of ${data.byteLength} bytes is larger than this channel's limit of ${max} bytes; split it, or raise the limit (capacityBytes on the memory backend)`,
+        `a message of ${data.length} bytes is larger than this channel's limit of ${max} bytes; split it, or raise the limit (capacityBytes on the memory backend)`,
         { channel: this.name },
       );
     }

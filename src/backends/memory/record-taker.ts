@@ -51,7 +51,7 @@ export class RecordTaker {
   }
 
   private copy(view: Uint8Array): Uint8Array {
-    const n = view.byteLength;
+    const n = view.length; // byte count of a Uint8Array; byteLength is not inlined on Node 20
     if (n > OWN_COPY_ABOVE) return view.slice();
     if (this.used + n > CHUNK_BYTES) {
       this.chunk = new Uint8Array(CHUNK_BYTES);
