@@ -268,12 +268,15 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
         batch.push(due);
         continue;
       }
-      const records = this.shared.taker.takeMany(this.shared.queue, max - batch.length);
-      if (records.length === 0) return;
-      this.shared.control.taken(records.length);
+      // A thread-local queue's entries are taken straight from its array (no list in between).
+      const queue = this.shared.queue;
+      const records = queue.isLocal ? undefined : this.shared.taker.takeMany(queue, max - batch.length);
+      const n = records === undefined ? Math.min(max - batch.length, queue.localLength) : records.length;
+      if (n === 0) return;
+      this.shared.control.taken(n);
       const now = nowMs(); // one clock read for the batch: they are all handed over now
-      for (const record of records) {
-        const delivery = this.accept(record, QUEUE, true, now);
+      for (let i = 0; i < n; i++) {
+        const delivery = this.accept(records === undefined ? queue.takeLocal()! : records[i]!, QUEUE, true, now);
         if (delivery) batch.push(delivery);
       }
     }
