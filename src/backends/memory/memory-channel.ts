@@ -72,6 +72,8 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
   private readonly deadLetters: DeadLetterSender;
   /** Settles this handle's unleased thread-local deliveries (no settler object per message). */
   private readonly localSettler = new LocalMessageSettler(this);
+  /** At-most-once without a TTL: a thread-local message is handed out as it is (accept()). */
+  private readonly localAsIs: boolean;
   private handleClosed = false;
 
   constructor(options: InMemoryChannelOptions = {}) {
@@ -103,6 +105,7 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
     this.backpressure = new Backpressure(this.shared.control, name, this.shared.options.capacity, o.backpressure, this.metrics);
     this.sendPath = new SendPath(this.shared, this.backpressure, this.metrics, name, o.sendTimeoutMs, this.capabilities.maxMessageBytes + BARE_ENVELOPE_BYTES);
     this.leaseDeliveries = o.delivery !== 'at-most-once' && o.ackTimeoutMs > 0;
+    this.localAsIs = o.delivery === 'at-most-once' && o.messageTtlMs === Infinity;
     this.deadLetters = new DeadLetterSender(name, o.deadLetter, this.shared.deadLetter, DEAD_LETTER_OPENERS);
   }
 
@@ -155,8 +158,10 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
       throw new SerializationError('sendBatch takes an array of Uint8Array or { data, headers?, key? } objects', { channel: this.name });
     }
     // Every message is checked before any is sent: bad input leaves nothing half-sent.
+    this.ensureOpen('send');
     const sentAt = nowMs(); // one clock read for the whole batch
-    const batch = messages.map((m) => (m instanceof Uint8Array ? this.outgoing(m, undefined, sentAt) : this.outgoing(m?.data, m, sentAt)));
+    const batch: LocalMessage[] = [];
+    for (const m of messages) batch.push(m instanceof Uint8Array ? this.build(m, undefined, sentAt) : this.build(m?.data, m, sentAt));
     return this.sendPath.sendBatch(batch, options);
   }
 
@@ -168,9 +173,14 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
     return fields.id;
   }
 
-  /** Checks a message and builds its envelope in object form (see local-message.ts). */
+  /** Checks that the channel is open and a message is good, and builds it (see local-message.ts). */
   private outgoing(data: Uint8Array, options: Omit<SendOptions, 'timeoutMs' | 'signal'> | undefined, timestamp = nowMs()): LocalMessage {
     this.ensureOpen('send');
+    return this.build(data, options, timestamp);
+  }
+
+  /** outgoing() without the open check (a batch checks once for all its messages). */
+  private build(data: Uint8Array, options: Omit<SendOptions, 'timeoutMs' | 'signal'> | undefined, timestamp: number): LocalMessage {
     this.checkPayload(data);
     if (options !== undefined) checkEnvelopeFields(options, this.name);
     const id = newMessageId(timestamp);
@@ -334,6 +344,11 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
       // the caller already counted the batch out of the queue
     } else if (target === QUEUE) this.shared.control.taken();
     else this.shared.control.rang();
+    if (entry instanceof LocalMessage && this.localAsIs) {
+      // The common thread-local case, in short: no TTL to check, no lease, its own delivery.
+      this.metrics.receivedAndAcked(entry.timestamp, now);
+      return entry.handOutAs(this.localSettler);
+    }
     // A message sent in this thread may still be in object form: it is its own Message.
     const message = entry instanceof LocalMessage ? entry : decodeEnvelope(entry, this.name);
     if (this.options.messageTtlMs !== Infinity && (now ?? nowMs()) - message.timestamp > this.options.messageTtlMs) {
