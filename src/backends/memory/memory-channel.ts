@@ -153,16 +153,22 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
   }
 
   /** One capacity check and one ring publish for the whole batch when nobody subscribes. */
-  override async sendBatch(messages: readonly (Uint8Array | OutgoingMessage)[], options: Pick<SendOptions, 'timeoutMs' | 'signal'> = {}): Promise<string[]> {
-    if (!Array.isArray(messages)) {
-      throw new SerializationError('sendBatch takes an array of Uint8Array or { data, headers?, key? } objects', { channel: this.name });
+  // Not async: it hands back the send path's own promise (an async function returning a promise
+  // adopts it two microtasks later); a bad argument still comes back as a rejection.
+  override sendBatch(messages: readonly (Uint8Array | OutgoingMessage)[], options: Pick<SendOptions, 'timeoutMs' | 'signal'> = {}): Promise<string[]> {
+    try {
+      if (!Array.isArray(messages)) {
+        throw new SerializationError('sendBatch takes an array of Uint8Array or { data, headers?, key? } objects', { channel: this.name });
+      }
+      // Every message is checked before any is sent: bad input leaves nothing half-sent.
+      this.ensureOpen('send');
+      const sentAt = nowMs(); // one clock read for the whole batch
+      const batch: LocalMessage[] = [];
+      for (const m of messages) batch.push(m instanceof Uint8Array ? this.build(m, undefined, sentAt) : this.build(m?.data, m, sentAt));
+      return this.sendPath.sendBatch(batch, options);
+    } catch (err) {
+      return Promise.reject(err);
     }
-    // Every message is checked before any is sent: bad input leaves nothing half-sent.
-    this.ensureOpen('send');
-    const sentAt = nowMs(); // one clock read for the whole batch
-    const batch: LocalMessage[] = [];
-    for (const m of messages) batch.push(m instanceof Uint8Array ? this.build(m, undefined, sentAt) : this.build(m?.data, m, sentAt));
-    return this.sendPath.sendBatch(batch, options);
   }
 
   /** Worker threads only: sends, blocking this thread while the channel is full (`block` mode). */
