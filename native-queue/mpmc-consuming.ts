@@ -30,6 +30,8 @@ import {
 const NOTHING = 0;
 const ADOPTED = 1;
 const PROGRESSED = 2;
+/** Most consumed records one release step frees. */
+const RELEASE_RECORDS = 64;
 /** committedLength(): the record is no longer committed (lengths are >= WRAP_MARKER). */
 const NOT_COMMITTED = -2;
 
@@ -276,8 +278,9 @@ export abstract class MpmcConsuming extends RingBase {
       const length = this.words[word + 1] as number;
       const state = (stamp - index) | 0;
       let size: number;
-      if (state === CONSUMED) size = length === WRAP_MARKER ? this.capacityBytes - offset : recordBytes(length);
-      else if (state === ABANDONED || state === ABANDONED_STRETCH) {
+      if (state === CONSUMED) {
+        size = length === WRAP_MARKER ? this.capacityBytes - offset : this.consumedSpan(index, recordBytes(length));
+      } else if (state === ABANDONED || state === ABANDONED_STRETCH) {
         if (!before(index, Atomics.load(this.words, READ_CLAIM))) break; // not stepped over yet
         size = state === ABANDONED ? recordBytes(length) : length & STRETCH_BYTES;
       } else break;
@@ -296,7 +299,27 @@ export abstract class MpmcConsuming extends RingBase {
   }
 
   /**
-   * Wipes the record at `index` (stamped `releasing`) back to zero and moves `released` past it.
+   * The bytes of the consumed records that follow each other from `index` (whose own record is
+   * `size` bytes), so one release step frees a whole run: one wipe and two CASes, not per record.
+   * Stops at a record not consumed yet and at the end of the region. Records after the first
+   * are nobody else's to touch: releasers only ever act at `released`, and a consumed record
+   * never changes before it is released.
+   */
+  private consumedSpan(index: number, size: number): number {
+    let end = (index + size) >>> 0;
+    for (let records = 1; records < RELEASE_RECORDS; records++) {
+      const offset = end & this.mask;
+      if (offset === 0) break;
+      const word = DATA_WORD + (offset >>> 2);
+      if (Atomics.load(this.words, word) !== ((end + CONSUMED) | 0)) break;
+      const length = this.words[word + 1] as number;
+      end = (end + (length === WRAP_MARKER ? this.capacityBytes - offset : recordBytes(length))) >>> 0;
+    }
+    return (end - index) >>> 0;
+  }
+
+  /**
+   * Wipes the span at `index` (stamped `releasing`) back to zero and moves `released` past it.
    * False when another receiver took the step over (this thread was presumed dead).
    */
   private finishRelease(index: number, word: number, size: number, releasing: number): boolean {

@@ -16,7 +16,7 @@ const RUN_MESSAGES = 32; // most records one receiver claims at once (native-que
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 test(`${VICTIMS} receivers terminated mid-flight stall nobody; every message arrives intact at least once`, async () => {
-  const ring = createRing('mpmc', { capacityBytes: 2048, maxProducers: 2, spinMicros: 10, abandonAfterMs: 100 });
+  const ring = createRing('mpmc', { capacityBytes: 2048, maxProducers: 2, spinMicros: 10, abandonAfterMs: 300 });
   const maxPayload = ring.maxMessageBytes - STRESS_HEADER_BYTES;
   const counts = [1_000_000, 1_000_000]; // enough to outlast the victims' start-ups
   const tallies = makeTallies(counts);
@@ -24,7 +24,8 @@ test(`${VICTIMS} receivers terminated mid-flight stall nobody; every message arr
   const descriptor = ring.describe();
   const all: TestWorker[] = [];
   const consumer = (mode: 'drain' | 'view' | 'receive', taken?: SharedArrayBuffer) => {
-    const worker = startWorker('stress-consumer', { descriptor, producers: counts.length, maxPayload, tallies, strictOrder: false, anyOrder: true, mode, progress: taken });
+    // Victims (the ones with `taken`) take records by view only: see viewsOnly in stress-consumer.ts.
+    const worker = startWorker('stress-consumer', { descriptor, producers: counts.length, maxPayload, tallies, strictOrder: false, anyOrder: true, mode, progress: taken, viewsOnly: taken !== undefined });
     all.push(worker);
     return worker;
   };

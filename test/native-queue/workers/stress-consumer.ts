@@ -18,6 +18,13 @@ interface ConsumerData {
   /** Counts the messages this consumer took (word 0), so a test can kill it mid-flight. */
   progress?: SharedArrayBuffer;
   mode: 'drain' | 'view' | 'receive';
+  /**
+   * drain/view: poll instead of falling back to receiveSync when nothing is there. A thread
+   * killed between a copying receive and its tally loses that message by definition (the ring
+   * handed it over), so a consumer the test kills must only take records by view, which are
+   * marked consumed after the visit.
+   */
+  viewsOnly?: boolean;
 }
 
 const data = workerData as ConsumerData;
@@ -51,6 +58,7 @@ function take(message: Uint8Array): void {
   if (progress !== undefined) Atomics.add(progress, 0, 1);
 }
 
+const nap = new Int32Array(new SharedArrayBuffer(4));
 let closed = false;
 while (!closed) {
   let got = 0;
@@ -65,6 +73,10 @@ while (!closed) {
     }
   }
   if (got > 0) continue;
+  if (data.viewsOnly === true) {
+    Atomics.wait(nap, 0, 0, 1);
+    continue;
+  }
   try {
     take(ring.receiveSync(60_000));
   } catch (error) {
