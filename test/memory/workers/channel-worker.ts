@@ -4,7 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { InMemoryChannel, type InMemoryChannelDescriptor } from '../../../src/backends/memory/index.js';
 
 interface Task {
-  task: 'create-local' | 'send-forever' | 'send-batches-forever' | 'produce' | 'produce-until-closed' | 'consume' | 'flaky-consume' | 'hold' | 'hold-subscribed' | 'exhaust' | 'subscribe' | 'respond' | 'wait-closed';
+  task: 'create-local' | 'receive-forever' | 'send-forever' | 'send-batches-forever' | 'produce' | 'produce-until-closed' | 'consume' | 'flaky-consume' | 'hold' | 'hold-subscribed' | 'exhaust' | 'subscribe' | 'respond' | 'wait-closed';
   descriptor: InMemoryChannelDescriptor;
   count?: number;
   base?: number;
@@ -19,6 +19,18 @@ const post = (message: unknown) => parentPort!.postMessage(message);
 const codeOf = (err: unknown) => (err as { code?: string }).code ?? String(err);
 
 switch (task) {
+  case 'receive-forever': {
+    // Receives until terminated (the test kills it mid-receive); says so after its first message.
+    for (let i = 0; ; i++) {
+      try {
+        channel.receiveSync({ timeoutMs: 1000 });
+      } catch (err) {
+        if (codeOf(err) !== 'Timeout') throw err;
+        continue;
+      }
+      if (i === 0) post({ receiving: true });
+    }
+  }
   case 'send-forever': {
     // Sends numbered, patterned messages until terminated (the test kills it mid-send).
     // With backpressure 'drop-newest' it never parks: it is almost always inside a send.
