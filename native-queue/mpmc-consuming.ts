@@ -53,6 +53,14 @@ export abstract class MpmcConsuming extends RingBase {
    * if the producer marks its payload once it has counted (see src/backends/memory).
    */
   onAbandonedClaim: ((payload: Uint8Array) => void) | undefined = undefined;
+  /**
+   * Called (by this handle only) for each message record it takes, with a view of the record in
+   * the ring, after the copy or the visit and just before the record is marked consumed. Work
+   * done here is seen by whoever takes the record next should this thread die before the mark
+   * (the record is then adopted, bytes and all): so a layer above can count a message out once,
+   * and write into the record that it did, in a way a kill cannot split (see src/backends/memory).
+   */
+  onTake: ((record: Uint8Array) => void) | undefined = undefined;
   // The run claimRun() found for its caller (no tuples on the hot path).
   private runStart = 0;
   private runEnd = 0;
@@ -367,6 +375,7 @@ export abstract class MpmcConsuming extends RingBase {
         visiting = index;
         visit(DATA_BYTE + (index & this.mask) + RECORD_HEADER, length);
         visiting = -1;
+        if (this.onTake !== undefined) this.reportTake(index, length);
         if (!this.markConsumed(index)) {
           lost?.();
           break;
@@ -382,11 +391,23 @@ export abstract class MpmcConsuming extends RingBase {
     return count;
   }
 
+  /** Hands the record at `index` to onTake (errors are the hook's own: the take goes on). */
+  private reportTake(index: number, length: number): void {
+    this.readViews ??= new ViewCache(this.buffer, this.capacityBytes);
+    try {
+      this.onTake?.(this.readViews.view(DATA_BYTE + (index & this.mask) + RECORD_HEADER, length));
+    } catch {
+      // A hook must not break the ring for everyone.
+    }
+  }
+
   /** Marks [index, end) of a claimed run consumed without delivering it (stops at an adopted one). */
   private dropRest(index: number, end: number): void {
     while (index !== end) {
       const length = this.committedLength(index);
-      if (length === NOT_COMMITTED || !this.markConsumed(index) || length === WRAP_MARKER) return;
+      if (length === NOT_COMMITTED) return;
+      if (length !== WRAP_MARKER && this.onTake !== undefined) this.reportTake(index, length);
+      if (!this.markConsumed(index) || length === WRAP_MARKER) return;
       index = (index + recordBytes(length)) >>> 0;
     }
   }
@@ -395,6 +416,10 @@ export abstract class MpmcConsuming extends RingBase {
     if (this.heldStart !== -1) {
       const start = this.heldStart;
       this.heldStart = -1;
+      if (this.onTake !== undefined) {
+        const length = this.committedLength(start);
+        if (length !== NOT_COMMITTED) this.reportTake(start, length);
+      }
       this.markConsumed(start); // false: adopted meanwhile (the view was held past abandonAfterMs)
       this.releaseFinished();
     }
@@ -409,6 +434,7 @@ export abstract class MpmcConsuming extends RingBase {
       if (length === NOT_COMMITTED) continue; // adopted under us (a run of one is never a wrap marker)
       const at = DATA_BYTE + (start & this.mask) + RECORD_HEADER;
       const copy = this.bytes.slice(at, at + length);
+      if (this.onTake !== undefined) this.reportTake(start, length);
       // Won: the record was ours throughout, so nothing was released under the copy.
       const won = this.markConsumed(start);
       this.releaseFinished();
