@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import {
+  ENVELOPE_TAKEN,
   decodeEnvelope,
   encodeEnvelope,
   encodeEnvelopeInto,
@@ -75,6 +76,17 @@ test('encodes at an offset inside a larger buffer (the batch path)', () => {
   assert.is(end, buffer.byteLength);
   assert.equal([...decodeEnvelope(buffer.subarray(0, mid), 'c').data], [1]);
   assert.equal(decodeEnvelope(buffer.subarray(mid), 'c').headers, { h: 'v' });
+});
+
+test('a record a receiver marked counted-out (ENVELOPE_TAKEN) reads exactly like the original', () => {
+  const fields = { id: newMessageId(), data: new Uint8Array([1, 2, 3]), timestamp: 5, deliveryCount: 2, headers: { h: 'v' }, key: 'k' };
+  const record = encodeEnvelope(fields);
+  const marked = record.slice();
+  marked[0] = ENVELOPE_TAKEN;
+  assert.equal(decodeEnvelope(marked, 'c'), decodeEnvelope(record, 'c'));
+  assert.is(payloadOffset(marked), payloadOffset(record));
+  marked[0] = 0xc2; // any other first byte is still not an envelope
+  assert.is(payloadOffset(marked), -1);
 });
 
 test('a corrupt or truncated record is a SerializationError, never garbage', () => {

@@ -71,7 +71,9 @@ export class Backpressure {
         case 'drop-oldest': {
           const evicted = target.ring.tryReceive();
           if (evicted !== undefined) {
-            if (target.counted) this.control.taken();
+            // The shared queue ring counts a take out itself (shared-channel.ts, onTake).
+            if (target.counted && isLocalQueue(target.ring)) this.control.taken();
+            else this.control.rang();
             this.metrics.count('dropped');
           } else if (evictions > 1000) {
             // Full, yet nothing to evict: other receivers hold the space mid-read. Wait a moment.
@@ -158,4 +160,9 @@ export function claimCounted(queue: ChannelQueue, control: ControlBlock, capacit
 
 function sliceUntil(untilMs: number): number {
   return Math.max(0, Math.min(PARK_SLICE_MS, untilMs - performance.now()));
+}
+
+/** A queue still in its thread-local mode (its takes are counted by the taker, not the ring). */
+function isLocalQueue(ring: object): boolean {
+  return (ring as Partial<Pick<ChannelQueue, 'isLocal'>>).isLocal === true;
 }

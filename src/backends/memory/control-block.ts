@@ -111,6 +111,11 @@ export class ControlBlock {
     this.rang();
   }
 
+  /** One message left the queue, counted inside the ring's take (rang() follows after the take). */
+  countOut(): void {
+    Atomics.sub(this.words, W_QUEUED, 1);
+  }
+
   /** A take from a subscriber ring: no count to change, but blocked senders may go on. */
   rang(): void {
     // Bump first: a sender that set the flag after our exchange below then finds the sequence

@@ -16,6 +16,17 @@ import type { Headers, Message } from '../../channel.js';
 import { SerializationError } from '../../errors.js';
 
 export const ENVELOPE_TAG = 0xc1;
+/**
+ * The tag a receiver writes into a queue record in the ring once it has counted the message out
+ * of `capacity`, just before the ring marks the record taken: should the receiver die in between,
+ * whoever adopts the record sees it was counted out already (shared-channel.ts). Copies made
+ * after that carry it; it reads like ENVELOPE_TAG everywhere else.
+ */
+export const ENVELOPE_TAKEN = 0xc3;
+
+function isTag(byte: number | undefined): boolean {
+  return byte === ENVELOPE_TAG || byte === ENVELOPE_TAKEN;
+}
 const FLAG_KEY = 1;
 const FLAG_CORRELATION = 2;
 const FLAG_REPLY_TO = 4;
@@ -171,7 +182,7 @@ export function encodeEnvelope(m: EnvelopeFields): Uint8Array {
  * (a copy taken out of the ring, never a view into it).
  */
 export function decodeEnvelope(record: Uint8Array, channel: string): Message {
-  if (record.length < FIXED_BYTES || record[0] !== ENVELOPE_TAG || (record[1]! & ~KNOWN_FLAGS) !== 0) {
+  if (record.length < FIXED_BYTES || !isTag(record[0]) || (record[1]! & ~KNOWN_FLAGS) !== 0) {
     throw corrupt(channel, 'it does not start with an envelope header');
   }
   const flags = record[1]!;
@@ -220,7 +231,7 @@ export function decodeEnvelope(record: Uint8Array, channel: string): Message {
  */
 export function payloadOffset(record: Uint8Array): number {
   const end = record.length;
-  if (end < FIXED_BYTES || record[0] !== ENVELOPE_TAG) return -1;
+  if (end < FIXED_BYTES || !isTag(record[0])) return -1;
   const flags = record[1]!;
   let at = FIXED_BYTES + (record[2]! | (record[3]! << 8));
   let strings = ((flags & FLAG_KEY) !== 0 ? 1 : 0) + ((flags & FLAG_CORRELATION) !== 0 ? 1 : 0) + ((flags & FLAG_REPLY_TO) !== 0 ? 1 : 0);

@@ -6,7 +6,7 @@
 import type { Message, NackOptions } from '../../channel.js';
 import type { Settler } from '../../delivery.js';
 import { MessageNotFoundError } from '../../errors.js';
-import { writeDeliveryCount } from './envelope.js';
+import { ENVELOPE_TAG, writeDeliveryCount } from './envelope.js';
 import { LocalMessage, recordOf } from './local-message.js';
 import { LEASE_WAITING, type LeaseRef } from './lease-log.js';
 import type { SharedChannel } from './shared-channel.js';
@@ -95,6 +95,9 @@ export class LeaseSettler implements Settler {
     if (ring.closed) return false;
     if (this.target === 0) control.tryReserve(0);
     let sent = false;
+    // A copy taken after a receiver counted the message out carries ENVELOPE_TAKEN; back in the
+    // queue it is counted again (above), so it must read as not counted out yet.
+    if (this.target === 0) this.record[0] = ENVELOPE_TAG;
     try {
       sent = ring.trySend(this.record);
     } catch {

@@ -3,7 +3,7 @@
 // finds a channel by name. Every InMemoryChannel handle of a channel in a thread uses the same
 // SharedChannel; other threads build their own from the channel's descriptor.
 import { MpmcRing, attachRing, createRing, type Ring, type RingDescriptor } from '../../../native-queue/index.js';
-import { ENVELOPE_TAG } from './envelope.js';
+import { ENVELOPE_TAG, ENVELOPE_TAKEN } from './envelope.js';
 import { ChannelQueue } from './channel-queue.js';
 import { InvalidConfigurationError } from '../../errors.js';
 import { randomToken } from '../../ids.js';
@@ -76,6 +76,16 @@ export class SharedChannel {
       const control = this.control;
       queueRing.onAbandonedClaim = (payload) => {
         if (payload.length > 0 && payload[0] === ENVELOPE_TAG) control.taken();
+      };
+      // Likewise on the way out: a message leaves the count when a receiver takes its record,
+      // inside the ring's take, before the record is marked taken, and the receiver says so in
+      // the record with no call in between. A receiver killed before the mark leaves a record
+      // that is adopted — counted out already if it says so. (Counting after the take lost one
+      // unit of capacity for good per receiver killed in between.) Takers ring senders after.
+      queueRing.onTake = (record) => {
+        if (record[0] !== ENVELOPE_TAG) return;
+        control.countOut();
+        record[0] = ENVELOPE_TAKEN;
       };
     }
     this.queue = new ChannelQueue(queueRing, created);
