@@ -211,13 +211,12 @@ export abstract class MpmcConsuming extends RingBase {
     }
     if (this.abandonAfterMs === Infinity || !this.stalledTooLong(released, stamp)) return NOTHING;
     if (state === COMMITTED) {
-      const end = length === WRAP_MARKER ? (released + this.capacityBytes - offset) >>> 0 : (released + recordBytes(length)) >>> 0;
       if (length === WRAP_MARKER) {
         this.markConsumed(released);
         return this.releaseFinished() ? PROGRESSED : NOTHING;
       }
       this.runStart = released;
-      this.runEnd = end;
+      this.runEnd = (released + recordBytes(length)) >>> 0;
       return ADOPTED;
     }
     if (state === RELEASING || state === RELEASING_AGAIN) {
