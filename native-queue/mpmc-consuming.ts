@@ -269,8 +269,9 @@ export abstract class MpmcConsuming extends RingBase {
   /**
    * Releases every finished record at the front of the ring, in order; true if any. Whoever CASes
    * the stamp at `released` from consumed (or abandoned, once readClaim has stepped over it) to
-   * "releasing" owns that step. Wiping here rather than in the receiver means a receiver never
-   * writes payload memory: an owner slower than an adoption cannot scribble over freed space.
+   * "releasing" owns that step. Wiping here rather than in the receiver means the ring's
+   * receiving code never writes payload memory: an owner slower than an adoption cannot scribble
+   * over freed space.
    */
   private releaseFinished(): boolean {
     let moved = false;
