@@ -99,9 +99,11 @@ export class MpmcRing extends MpmcConsuming {
       // terminated thread stops (seen in unoptimized code: a claim left with its length and a
       // zero stamp). The commit CAS that follows orders them before anything published; a
       // receiver acts on a "writing" stamp only after abandonAfterMs, long after both are visible.
+      // No call here, not even a small helper: an interpreted call is a stop point too (a claim
+      // left with a zero stamp, which nobody can step over, was seen once recordBytes() sat here).
       const word = DATA_WORD + ((start & this.mask) >>> 2);
       const span = (index - start) >>> 0;
-      if (count === 1 && span === recordBytes(first)) {
+      if (count === 1 && !firstWraps) {
         this.words[word + 1] = first;
         this.words[word] = (start + WRITING) | 0;
       } else {
