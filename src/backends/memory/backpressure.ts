@@ -2,7 +2,7 @@
 // messages against `capacity` (in the control block) as well as bytes (the ring itself);
 // subscriber rings are bounded by their bytes only. Blocked senders park on the control block's
 // doorbell, which every take from any of the channel's rings rings.
-import type { ChannelQueue, QueueRing } from './channel-queue.js';
+import { ChannelQueue, type QueueRing } from './channel-queue.js';
 import type { BackpressureMode } from '../../channel.js';
 import { ChannelClosedError, ChannelFullError } from '../../errors.js';
 import type { ChannelMetrics } from '../../metrics/channel-metrics.js';
@@ -71,8 +71,7 @@ export class Backpressure {
         case 'drop-oldest': {
           const evicted = target.ring.tryReceive();
           if (evicted !== undefined) {
-            // The shared queue ring counts a take out itself (shared-channel.ts, onTake).
-            if (target.counted && isLocalQueue(target.ring)) this.control.taken();
+            if (target.counted && target.ring instanceof ChannelQueue) target.ring.countTaken(this.control, 1);
             else this.control.rang();
             this.metrics.count('dropped');
           } else if (evictions > 1000) {
@@ -160,9 +159,4 @@ export function claimCounted(queue: ChannelQueue, control: ControlBlock, capacit
 
 function sliceUntil(untilMs: number): number {
   return Math.max(0, Math.min(PARK_SLICE_MS, untilMs - performance.now()));
-}
-
-/** A queue still in its thread-local mode (its takes are counted by the taker, not the ring). */
-function isLocalQueue(ring: object): boolean {
-  return (ring as Partial<Pick<ChannelQueue, 'isLocal'>>).isLocal === true;
 }

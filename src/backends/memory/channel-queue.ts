@@ -13,6 +13,7 @@
 // - a record handed to trySend/trySendBatch is copied (the caller may reuse its buffer);
 //   a record taken out belongs to the taker (nobody else holds it).
 import { RingError, type Ring, type WaitOptions } from '../../../native-queue/index.js';
+import type { ControlBlock } from './control-block.js';
 import { LocalMessage } from './local-message.js';
 
 /** What a local queue holds: an encoded record, or a message still in object form. */
@@ -97,6 +98,17 @@ export class ChannelQueue implements QueueRing {
 
   get isLocal(): boolean {
     return this.local;
+  }
+
+  /**
+   * After `n` messages left this queue: a thread-local queue's takes are counted out of
+   * `capacity` here; the shared ring counted each one out inside its take already
+   * (shared-channel.ts, onTake), so a receiver killed mid-take leaks no count. Either way,
+   * blocked senders are rung.
+   */
+  countTaken(control: ControlBlock, n: number): void {
+    if (this.local) control.taken(n);
+    else control.rang();
   }
 
   get closed(): boolean {

@@ -230,7 +230,7 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
       }
       const record = ring.isLocal ? ring.takeLocal() : this.shared.taker.takeOne(ring);
       if (record === undefined) return undefined;
-      this.countTaken(1);
+      ring.countTaken(this.shared.control, 1);
       if (record instanceof LocalMessage) {
         // Sent in this thread and never encoded: the payload is the queue's own copy.
         if (this.options.messageTtlMs !== Infinity && nowMs() - record.timestamp > this.options.messageTtlMs) {
@@ -289,7 +289,7 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
       const records = queue.isLocal ? undefined : this.shared.taker.takeMany(queue, max - batch.length);
       const n = records === undefined ? Math.min(max - batch.length, queue.localLength) : records.length;
       if (n === 0) return;
-      this.countTaken(n);
+      queue.countTaken(this.shared.control, n);
       const now = nowMs(); // one clock read for the batch: they are all handed over now
       for (let i = 0; i < n; i++) {
         const delivery = this.accept(records === undefined ? queue.takeLocal()! : records[i]!, QUEUE, true, now);
@@ -344,21 +344,11 @@ export class InMemoryChannel extends BaseChannel implements SettlementHost {
     return this.accept(record, target);
   }
 
-  /**
-   * `n` messages were just taken from the queue. The shared ring counted them out itself, inside
-   * the take (shared-channel.ts, onTake), so that a receiver killed mid-take cannot leak the
-   * count; only a thread-local queue's takes are counted here. Either way, ring blocked senders.
-   */
-  private countTaken(n: number): void {
-    if (this.shared.queue.isLocal) this.shared.control.taken(n);
-    else this.shared.control.rang();
-  }
-
   /** A record just taken from a ring becomes a delivery (leased), or is dropped as expired. */
   private accept(entry: QueueEntry, target: number, counted = false, now?: number): Delivery | undefined {
     if (counted) {
       // the caller already counted the batch out of the queue
-    } else if (target === QUEUE) this.countTaken(1);
+    } else if (target === QUEUE) this.shared.queue.countTaken(this.shared.control, 1);
     else this.shared.control.rang();
     if (entry instanceof LocalMessage && this.localAsIs) {
       // The common thread-local case, in short: no TTL to check, no lease, its own delivery.
