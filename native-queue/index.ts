@@ -12,6 +12,9 @@ export { RingError, type RingErrorCode } from './errors.js';
 export { SpscRing } from './spsc-ring.js';
 export { MpscRing } from './mpsc-ring.js';
 export { MpmcRing } from './mpmc-ring.js';
+// The one wait/wake protocol (waiting.ts): layers above park and wake on bells of their own with it.
+export { armBell, parkAsync, parkSync, sleepSync, wakeAll, wakeIfSleeping } from './waiting.js';
+export { BELL_ARMED, BELL_COUNTER } from './layout.js';
 
 /** Creates a ring in a new SharedArrayBuffer. Pass `ring.describe()` to other threads. */
 export function createRing(kind: RingKind, options: RingOptions): Ring {

@@ -61,6 +61,13 @@ export abstract class MpmcConsuming extends RingBase {
    * and write into the record that it did, in a way a kill cannot split (see src/backends/memory).
    */
   onTake: ((record: Uint8Array) => void) | undefined = undefined;
+  /**
+   * Told when onTake or onAbandonedClaim threw. The ring goes on regardless (a hook must not break
+   * it for everyone), but a hook that throws is a bug above, so it is reported, never swallowed.
+   */
+  onHookError: ((error: unknown, hook: 'onTake' | 'onAbandonedClaim') => void) | undefined = undefined;
+  /** How many times a hook threw on this handle. */
+  hookErrors = 0;
   // The run claimRun() found for its caller (no tuples on the hot path).
   private runStart = 0;
   private runEnd = 0;
@@ -173,8 +180,9 @@ export abstract class MpmcConsuming extends RingBase {
     const length = (wrapped ? size - untilEnd : Math.min(size, untilEnd)) - RECORD_HEADER;
     try {
       this.onAbandonedClaim?.(new Uint8Array(this.buffer, DATA_BYTE + at + RECORD_HEADER, Math.max(0, length)));
-    } catch {
-      // A hook must not break the ring for everyone: the claim is skipped regardless.
+    } catch (error) {
+      // The claim is skipped regardless; the failure is reported (hookFailed).
+      this.hookFailed(error, 'onAbandonedClaim');
     }
   }
 
@@ -396,8 +404,19 @@ export abstract class MpmcConsuming extends RingBase {
     this.readViews ??= new ViewCache(this.buffer, this.capacityBytes);
     try {
       this.onTake?.(this.readViews.view(DATA_BYTE + (index & this.mask) + RECORD_HEADER, length));
+    } catch (error) {
+      // The take goes on regardless; the failure is reported (hookFailed).
+      this.hookFailed(error, 'onTake');
+    }
+  }
+
+  /** Counts a hook's failure and hands it to onHookError (whose own failure is dropped: it is the last resort). */
+  private hookFailed(error: unknown, hook: 'onTake' | 'onAbandonedClaim'): void {
+    this.hookErrors++;
+    try {
+      this.onHookError?.(error, hook);
     } catch {
-      // A hook must not break the ring for everyone.
+      // Nothing further to report to.
     }
   }
 

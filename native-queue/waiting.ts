@@ -74,3 +74,11 @@ export async function parkAsync(words: Int32Array, bell: number, seen: number, s
 export function parkSync(words: Int32Array, bell: number, seen: number, sliceMs: number): void {
   Atomics.wait(words, bell + BELL_COUNTER, seen, sliceMs);
 }
+
+/** Something to Atomics.wait on that nobody ever notifies: a plain sleep. */
+const sleepWord = new Int32Array(new SharedArrayBuffer(4));
+
+/** Sleeps the calling worker thread for `ms` (never call it on the main thread: it blocks). */
+export function sleepSync(ms: number): void {
+  Atomics.wait(sleepWord, 0, 0, Math.max(0, ms));
+}

@@ -3,7 +3,9 @@
 // - a delivery the loop body left unsettled is acked when the loop asks for the next one
 //   (the body finished without throwing, so the message was handled);
 // - leaving the loop early (break, return or a throw) nacks an unsettled delivery with requeue,
-//   so a message is never lost because its consumer stopped.
+//   so a message is never lost because its consumer stopped. If that nack fails for any reason
+//   but the channel having closed (close gives unsettled deliveries back by itself), the failure
+//   reaches the code that left the loop: for-await awaits return().
 import type { Delivery } from './channel.js';
 import { isChannelError } from './errors.js';
 
@@ -18,15 +20,25 @@ export function deliveryIterator(
     const d = current;
     current = undefined;
     if (!d || d.settlement !== undefined) return;
-    if (how === 'ack') await d.ack();
-    else await d.nack({ requeue: true }).catch(() => {}); // the channel may already be closing
+    if (how === 'ack') {
+      await d.ack();
+      return;
+    }
+    try {
+      await d.nack({ requeue: true });
+    } catch (err) {
+      if (!isChannelError(err, 'ChannelClosed')) throw err;
+    }
   };
 
   const finish = async (): Promise<IteratorResult<Delivery>> => {
     if (!done) {
       done = true;
-      await settleCurrent('requeue');
-      await onStop();
+      try {
+        await settleCurrent('requeue');
+      } finally {
+        await onStop();
+      }
     }
     return { done: true, value: undefined };
   };

@@ -6,8 +6,13 @@ export * from './errors.js';
 export { openChannel } from './open.js';
 export { parseChannelUrl, ACCEPTED_FORMS, type ChannelUrl, type BackendScheme } from './channel-url.js';
 export { resolveOptions, DEFAULT_OPTIONS } from './options.js';
-export { BaseChannel } from './base-channel.js';
-export { DEAD_LETTER_HEADERS } from './delivery.js';
+export { BaseChannel } from './base/base-channel.js';
+export type { Transport, TransportContext, Route, Inbox, BackendTransaction } from './base/transport.js';
+export { SENT, FULL_BYTES, FULL_COUNT, type SendTarget, type OfferOutcome } from './base/backpressure.js';
+export { OutgoingEnvelope, RESERVED_HEADER_PREFIX, type MessageFields } from './base/outgoing.js';
+export { DEAD_LETTER_HEADERS } from './base/dead-letter.js';
+export { WIRE_HEADERS, toWireHeaders, fromWireHeaders, type WireEnvelope, type WireFallback } from './base/wire-headers.js';
+export { SettleableDelivery, type SettlePort, type SettlementState } from './delivery.js';
 export { newMessageId } from './ids.js';
 export {
   InMemoryChannel,

@@ -8,7 +8,6 @@ export type ResolvedOptions = Required<ChannelOptions>;
 
 export const DEFAULT_OPTIONS: Omit<ResolvedOptions, 'name'> = {
   capacity: 0,
-  capacityBytes: 1 << 20,
   delivery: 'at-least-once',
   ordering: 'fifo',
   backpressure: 'block',
@@ -18,6 +17,7 @@ export const DEFAULT_OPTIONS: Omit<ResolvedOptions, 'name'> = {
   maxRetries: 3,
   deadLetter: false,
   ackTimeoutMs: 30_000,
+  connectTimeoutMs: 10_000,
 };
 
 const DELIVERIES: readonly DeliveryGuarantee[] = ['at-most-once', 'at-least-once', 'exactly-once'];
@@ -76,10 +76,6 @@ export function resolveOptions(options: ChannelOptions, backendKeys: readonly st
   const merged = { ...DEFAULT_OPTIONS, ...dropUndefined(shared) } as ResolvedOptions;
   checkChannelName(merged.name);
   checkCount('capacity', merged.capacity, 0);
-  checkCount('capacityBytes', merged.capacityBytes, 256);
-  if ((merged.capacityBytes & (merged.capacityBytes - 1)) !== 0) {
-    fail(`option capacityBytes is ${merged.capacityBytes}; use a power of two such as ${nextPowerOfTwo(merged.capacityBytes)}`);
-  }
   checkOneOf('delivery', merged.delivery, DELIVERIES);
   checkOneOf('ordering', merged.ordering, ORDERINGS);
   checkOneOf('backpressure', merged.backpressure, BACKPRESSURE_MODES);
@@ -88,6 +84,7 @@ export function resolveOptions(options: ChannelOptions, backendKeys: readonly st
   checkCount('messageTtlMs', merged.messageTtlMs, 1, true);
   checkCount('maxRetries', merged.maxRetries, 0);
   checkCount('ackTimeoutMs', merged.ackTimeoutMs, 0);
+  checkCount('connectTimeoutMs', merged.connectTimeoutMs, 1);
   if (merged.deadLetter !== false) {
     checkChannelName(merged.deadLetter);
     if (merged.deadLetter === merged.name) fail(`option deadLetter names the channel itself ('${merged.name}'); use another channel's name`);
@@ -97,8 +94,4 @@ export function resolveOptions(options: ChannelOptions, backendKeys: readonly st
 
 function dropUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function nextPowerOfTwo(n: number): number {
-  return 2 ** Math.ceil(Math.log2(Math.max(n, 256)));
 }

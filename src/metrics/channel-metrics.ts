@@ -52,9 +52,10 @@ export class ChannelMetrics {
     this.latency.record(nowEpochMs - sentAtMs);
   }
 
-  snapshot(pending: number, inFlight: number): ChannelStats {
+  snapshot(pending: number | undefined, inFlight: number, errors: number): ChannelStats {
     return {
       ...this.counts,
+      errors,
       pending,
       inFlight,
       latency: this.latencySummary(),

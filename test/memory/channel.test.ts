@@ -2,8 +2,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { InMemoryChannel } from '../../src/backends/memory/index.js';
 import { openChannel } from '../../src/open.js';
-import { DEAD_LETTER_HEADERS } from '../../src/delivery.js';
+import { DEAD_LETTER_HEADERS } from '../../src/base/dead-letter.js';
 import { bytes, codeOf, sleep, within } from './helpers.js';
+import { sharedChannelOf } from '../../src/backends/memory/internals.js';
 
 const test = suite('InMemoryChannel, one thread');
 const unique = (p: string) => `${p}-${Math.random().toString(36).slice(2, 10)}`;
@@ -200,7 +201,7 @@ test('maxRetries then the dead-letter channel, with the original payload, header
   assert.equal([...dead.data], [1, 2, 3]);
   assert.is(dead.headers.origin, 'test');
   assert.is(dead.key, 'k1');
-  assert.is(dead.headers[DEAD_LETTER_HEADERS.sourceChannel], channel.name);
+  assert.is(dead.headers[DEAD_LETTER_HEADERS.originalChannel], channel.name);
   assert.is(dead.headers[DEAD_LETTER_HEADERS.originalId], first.id);
   assert.is(dead.headers[DEAD_LETTER_HEADERS.deliveryCount], '2');
   assert.match(dead.headers[DEAD_LETTER_HEADERS.reason]!, /maxRetries 1/);
@@ -379,7 +380,7 @@ test('more unsettled deliveries than the lease log holds: still handed out, nack
   for (let i = 0; i < 100; i++) await channel.send(new Uint8Array(100).fill(i));
   const first = [];
   for (let i = 0; i < 100; i++) first.push(await channel.receiveDelivery({ timeoutMs: 500 }));
-  assert.ok(channel.shared.leases.live() < 100, 'the log is full: some deliveries are unleased');
+  assert.ok(sharedChannelOf(channel).leases.live() < 100, 'the log is full: some deliveries are unleased');
   for (const d of first) await d.nack();
   const again = [];
   for (let i = 0; i < 100; i++) again.push(await channel.receiveDelivery({ timeoutMs: 500 }));
@@ -387,7 +388,7 @@ test('more unsettled deliveries than the lease log holds: still handed out, nack
   assert.ok(again.every((d) => d.deliveryCount === 2));
   for (const d of again) await d.ack();
   assert.is(await channel.tryReceive(), undefined);
-  assert.is(channel.shared.leases.live(), 0);
+  assert.is(sharedChannelOf(channel).leases.live(), 0);
   assert.is(channel.stats().inFlight, 0);
   await channel.close();
 });

@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { MpmcRing } from '../../native-queue/index.js';
 import type { InMemoryChannel } from '../../src/backends/memory/index.js';
 import { within } from './helpers.js';
+import { sharedChannelOf } from '../../src/backends/memory/internals.js';
 
 /** Longer than the rings' abandon bound (1 s): a receive that waits this long has passed a dead claim. */
 export const QUIET_MS = 1500;
@@ -51,14 +52,14 @@ export async function drainUntilQuiet(stream: PatternedStream): Promise<void> {
  * in, a count given back twice lets more in. The channel must use `drop-newest` and be empty.
  */
 export async function assertCountWhole(channel: InMemoryChannel, capacity: number, where: string): Promise<void> {
-  assert.is(channel.shared.control.queued(), 0, `${where}: the queue is empty, so its message count must be 0`);
+  assert.is(sharedChannelOf(channel).control.queued(), 0, `${where}: the queue is empty, so its message count must be 0`);
   if (capacity === 0) return;
   for (let i = 0; i <= capacity; i++) await channel.send(new Uint8Array([i])); // the last one is dropped
   for (let i = 0; i < capacity; i++) {
     assert.equal(await within(5000, `${where}: refill ${i}`, channel.receive({ timeoutMs: 3000 })), new Uint8Array([i]), `${where}: refill ${i}`);
   }
   assert.is(await channel.tryReceive(), undefined, `${where}: message ${capacity + 1} is dropped (capacity ${capacity})`);
-  assert.is(channel.shared.control.queued(), 0, `${where}: the count is back to 0`);
+  assert.is(sharedChannelOf(channel).control.queued(), 0, `${where}: the count is back to 0`);
 }
 
 /**

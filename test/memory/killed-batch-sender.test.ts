@@ -8,6 +8,7 @@ import { InMemoryChannel } from '../../src/backends/memory/index.js';
 import { ENVELOPE_TAG } from '../../src/backends/memory/envelope.js';
 import { sleep, startChannelWorker, terminateChannelWorkers, within } from './helpers.js';
 import { assertCountWhole, drainUntilQuiet, watchAbandoned, type PatternedStream } from './kill-checks.js';
+import { sharedChannelOf } from '../../src/backends/memory/internals.js';
 
 const test = suite('InMemoryChannel with a sender terminated mid-sendBatch');
 test.after.each(terminateChannelWorkers);
@@ -36,7 +37,7 @@ const stepped = { tagged: 0, untagged: 0 };
 async function trial(capacity: number, where: string): Promise<void> {
   // drop-newest: the sender never parks, so the kill lands inside sendBatch most of the time.
   const channel = new InMemoryChannel({ capacity, capacityBytes: RING_BYTES, backpressure: 'drop-newest' });
-  watchAbandoned(channel.shared.queue.ring, (payload) => (payload[0] === ENVELOPE_TAG ? stepped.tagged++ : stepped.untagged++));
+  watchAbandoned(sharedChannelOf(channel).queue.ring, (payload) => (payload[0] === ENVELOPE_TAG ? stepped.tagged++ : stepped.untagged++));
   const sender = startChannelWorker('send-batches-forever', channel.describe(), { count: BATCH });
   await sender.next(`${where}: first batch`);
   await sleep(2 + Math.random() * 28);

@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { InMemoryChannel } from '../../src/backends/memory/index.js';
 import { W_SENDER_ASLEEP } from '../../src/backends/memory/control-block.js';
 import { codeOf, sleep, startChannelWorker, terminateChannelWorkers, within } from './helpers.js';
+import { sharedChannelOf } from '../../src/backends/memory/internals.js';
 
 const test = suite('InMemoryChannel with a sender terminated while parked');
 test.after.each(terminateChannelWorkers);
@@ -16,7 +17,7 @@ const TRIALS = 3;
 
 /** Resolves once a sender has armed the doorbell (it is about to sleep, or asleep). */
 async function armed(channel: InMemoryChannel): Promise<void> {
-  const words = channel.shared.control.words;
+  const words = sharedChannelOf(channel).control.words;
   while (Atomics.load(words, W_SENDER_ASLEEP) === 0) await sleep(2);
 }
 
@@ -30,14 +31,14 @@ for (let trial = 1; trial <= TRIALS; trial++) {
     await sender.worker.terminate();
 
     for (let i = 0; i < CAPACITY; i++) assert.equal(await channel.receive({ timeoutMs: 1000 }), new Uint8Array([i]));
-    assert.is(Atomics.load(channel.shared.control.words, W_SENDER_ASLEEP), 0, 'the takes cleared the doorbell: no notify on every take for ever');
+    assert.is(Atomics.load(sharedChannelOf(channel).control.words, W_SENDER_ASLEEP), 0, 'the takes cleared the doorbell: no notify on every take for ever');
     assert.is(await channel.tryReceive(), undefined, 'the parked send never went in');
-    assert.is(channel.shared.control.queued(), 0);
+    assert.is(sharedChannelOf(channel).control.queued(), 0);
 
     for (let i = 0; i < CAPACITY; i++) await channel.send(new Uint8Array([10 + i]));
     assert.is(await codeOf(channel.send(new Uint8Array([99]), { timeoutMs: 60 })), 'ChannelFull', `exactly ${CAPACITY} fit`);
     for (let i = 0; i < CAPACITY; i++) assert.equal(await channel.receive({ timeoutMs: 1000 }), new Uint8Array([10 + i]));
-    assert.is(Atomics.load(channel.shared.control.words, W_SENDER_ASLEEP), 0, 'our own parked send left the doorbell clear after the takes');
+    assert.is(Atomics.load(sharedChannelOf(channel).control.words, W_SENDER_ASLEEP), 0, 'our own parked send left the doorbell clear after the takes');
     await channel.close();
   });
 }

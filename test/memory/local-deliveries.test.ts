@@ -6,8 +6,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { InMemoryChannel } from '../../src/backends/memory/index.js';
-import { DEAD_LETTER_HEADERS } from '../../src/delivery.js';
+import { DEAD_LETTER_HEADERS } from '../../src/base/dead-letter.js';
 import { codeOf } from './helpers.js';
+import { sharedChannelOf } from '../../src/backends/memory/internals.js';
 
 const test = suite('InMemoryChannel, thread-local at-most-once deliveries');
 const unique = (p: string) => `${p}-${Math.random().toString(36).slice(2, 10)}`;
@@ -18,7 +19,7 @@ test('settle-once rules: ack twice is one ack, nack or deadLetter after it is Al
   try {
     await channel.sendBatch([filled(8, 1), filled(8, 2)]);
     const [a, b] = await channel.receiveBatch(2, { timeoutMs: 0 });
-    assert.ok(channel.shared.queue.isLocal, 'still thread-local: these came out in object form');
+    assert.ok(sharedChannelOf(channel).queue.isLocal, 'still thread-local: these came out in object form');
     assert.is(a!.settlement, undefined);
     await a!.ack();
     await a!.ack();
@@ -103,7 +104,7 @@ test('close by one handle is seen by every handle in the thread while the queue 
   const b = new InMemoryChannel({ name });
   await a.send(filled(4, 5));
   await b.close();
-  assert.ok(a.shared.queue.isLocal);
+  assert.ok(sharedChannelOf(a).queue.isLocal);
   assert.ok(a.isClosed, 'the other handle closed the channel');
   assert.is(await codeOf(a.send(filled(4, 6))), 'ChannelClosed');
   assert.equal([...(await a.receive())], [...filled(4, 5)], 'what was sent before still drains');

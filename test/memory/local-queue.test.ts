@@ -6,12 +6,13 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { InMemoryChannel, type InMemoryChannelDescriptor } from '../../src/backends/memory/index.js';
 import { codeOf, readU32, startChannelWorker, terminateChannelWorkers, u32, within } from './helpers.js';
+import { sharedChannelOf } from '../../src/backends/memory/internals.js';
 
 const test = suite('InMemoryChannel thread-local queue and the switch to the shared ring');
 /** Starts a channel worker and resolves with its first report. */
 const start = (task: string, descriptor: InMemoryChannelDescriptor, extra: Record<string, unknown> = {}) =>
   startChannelWorker(task, descriptor, extra).next<Record<string, unknown>>('reports', 20_000);
-const isLocal = (c: InMemoryChannel) => c.shared.queue.isLocal;
+const isLocal = (c: InMemoryChannel) => sharedChannelOf(c).queue.isLocal;
 
 test.after.each(terminateChannelWorkers);
 

@@ -2,8 +2,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { InMemoryChannel, type InMemoryChannelDescriptor } from '../../src/backends/memory/index.js';
-import { DEAD_LETTER_HEADERS } from '../../src/delivery.js';
+import { DEAD_LETTER_HEADERS } from '../../src/base/dead-letter.js';
 import { codeOf, readU32, startChannelWorker, terminateChannelWorkers, within } from './helpers.js';
+import { sharedChannelOf } from '../../src/backends/memory/internals.js';
 
 const test = suite('InMemoryChannel across worker threads');
 const start = startChannelWorker;
@@ -27,7 +28,7 @@ test('workers produce with sendSync, other workers consume with receiveSync, non
   })();
   for (const p of producers) assert.equal(await p.next('produced'), { done: 2000 });
   await within(10_000, 'drained', (async () => {
-    while (channel.stats().pending > 0) await new Promise((r) => setTimeout(r, 10));
+    while ((channel.stats().pending ?? 0) > 0) await new Promise((r) => setTimeout(r, 10));
   })());
   await channel.close();
   const results = await Promise.all(consumers.map((c) => c.next<{ seen: number[]; ended: string }>('consumed')));
@@ -57,7 +58,7 @@ test('flaky consumers in two workers nack a third of the time: every message is 
     }));
   }
   await within(30_000, 'everything settled', (async () => {
-    while (channel.stats().pending > 0 || channel.shared.leases.live() > 0) await new Promise((r) => setTimeout(r, 10));
+    while ((channel.stats().pending ?? 0) > 0 || sharedChannelOf(channel).leases.live() > 0) await new Promise((r) => setTimeout(r, 10));
   })());
   await channel.close();
   const results = await Promise.all(consumers.map((c) => c.next<{ acked: number[]; nacks: number; ended: string }>('flaky results')));

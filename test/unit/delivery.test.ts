@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SettleableDelivery, type Settler } from '../../src/delivery.js';
+import { SettleableDelivery, type SettlePort } from '../../src/delivery.js';
 import { deliveryIterator } from '../../src/delivery-iterator.js';
 import { ChannelClosedError, ChannelError, BackendError } from '../../src/errors.js';
 import type { Delivery, Message } from '../../src/channel.js';
@@ -13,7 +13,7 @@ function message(id: string): Message {
 
 function recordingSettler() {
   const calls: string[] = [];
-  const settler: Settler = {
+  const settler: SettlePort<SettleableDelivery> = {
     ack: async (m) => void calls.push(`ack ${m.id}`),
     nack: async (m, o) => void calls.push(`nack ${m.id} ${o.requeue} ${o.delayMs}`),
     deadLetter: async (m, r) => void calls.push(`dlq ${m.id} ${r}`),

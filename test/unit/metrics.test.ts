@@ -38,7 +38,7 @@ test('ChannelMetrics reports counts, latency and a non-zero throughput after tra
     m.received(nowMs() - 2);
   }
   m.count('acked', 400);
-  const s = m.snapshot(7, 3);
+  const s = m.snapshot(7, 3, 0);
   assert.is(s.sent, 500);
   assert.is(s.received, 500);
   assert.is(s.acked, 400);

@@ -49,7 +49,7 @@ test('settlements: ack twice is a no-op, nack after ack is AlreadySettled, an un
   await c.close();
 });
 
-test('pub/sub: each group gets every message, publish counts the groups, the plain receivers get it too', async () => {
+test('pub/sub: each group gets every message, publish counts the groups, the plain receivers get only what is sent', async () => {
   const events = new InMemoryChannel({ name: 'readme-events' });
   const audit = await events.subscribe({ group: 'audit' });
   const mail = await events.subscribe({ group: 'mail' });
@@ -62,7 +62,10 @@ test('pub/sub: each group gets every message, publish counts the groups, the pla
     assert.is(d.key, 'user-42');
     await d.ack();
   }
-  assert.is(str(await events.receive({ timeoutMs: 2000 })), 'created');
+  assert.is(await events.tryReceive(), undefined, 'publish reaches the groups only');
+  await events.send(text('sent'));
+  assert.is(str(await events.receive({ timeoutMs: 2000 })), 'sent');
+  for (const sub of [audit, mail]) assert.is(str((await sub.next({ timeoutMs: 2000 })).data), 'sent', 'a send reaches every group too');
   await audit.unsubscribe();
   await mail.unsubscribe();
   await events.close();

@@ -12,7 +12,7 @@
 // - the same size limit, the same errors (RingError codes), close that lets receivers drain first;
 // - a record handed to trySend/trySendBatch is copied (the caller may reuse its buffer);
 //   a record taken out belongs to the taker (nobody else holds it).
-import { RingError, type Ring, type WaitOptions } from '../../../native-queue/index.js';
+import { RingError, sleepSync, type Ring, type WaitOptions } from '../../../native-queue/index.js';
 import type { ControlBlock } from './control-block.js';
 import { LocalMessage } from './local-message.js';
 
@@ -31,9 +31,6 @@ const COMPACT_AFTER = 4096;
 function ringFootprint(length: number): number {
   return RING_RECORD_HEADER + ((length + 7) & ~7);
 }
-
-/** Something to Atomics.wait on for a plain sleep in a worker thread. */
-const sleepWord = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * A wait on an empty local queue: resolves when something is added (the waiter then takes it
@@ -177,15 +174,15 @@ export class ChannelQueue implements QueueRing {
   }
 
   /**
-   * The fast path: a message in object form, `envelopeBytes` its encoded size. The queue keeps
+   * The fast path: a message in object form (its `size` is its encoded size). The queue keeps
    * its own copy of the payload (the sender may reuse its buffer). Local mode only.
    */
-  offerLocal(message: LocalMessage, envelopeBytes: number): boolean {
+  offerLocal(message: LocalMessage): boolean {
+    const envelopeBytes = message.size;
     this.checkCanAdd(envelopeBytes);
     const footprint = ringFootprint(envelopeBytes);
     if (this.usedBytes + footprint > this.ring.capacityBytes) return false;
     message.data = this.copyPayload(message.data);
-    message.envelopeBytes = envelopeBytes;
     // add() with the footprint already known (the hot path: once per message sent).
     this.records[this.tail++] = message;
     this.usedBytes += footprint;
@@ -273,7 +270,7 @@ export class ChannelQueue implements QueueRing {
     if (record !== undefined) return record;
     if (this.localClosed) throw closedError();
     // Only this thread can add to a local queue, and it is blocked here: nothing can arrive.
-    Atomics.wait(sleepWord, 0, 0, timeoutMs);
+    sleepSync(timeoutMs);
     throw timeoutError(timeoutMs);
   }
 
@@ -360,7 +357,7 @@ export class ChannelQueue implements QueueRing {
 
 /** Bytes of an entry's envelope. */
 function entryBytes(entry: QueueEntry): number {
-  return entry instanceof LocalMessage ? entry.envelopeBytes : entry.length;
+  return entry instanceof LocalMessage ? entry.size : entry.length;
 }
 
 /** An entry as an encoded record (what a ring holds). */

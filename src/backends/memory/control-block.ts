@@ -4,10 +4,11 @@
 // doorbell for senders blocked on capacity, the lease log's indices and the subscriber slot table.
 //
 // Word layout (Int32). Words written often by different threads sit on separate 128-byte lines.
-//   line 0: identity and rarely written state     line 1: queue count and the sender doorbell
+//   line 0: identity and rarely written state     line 1: queue count and the senders' doorbell
 //   line 2: lease log                             line 3: subscriber table lock and count
 //   then one 128-byte line per subscriber slot: state, members, name length, name bytes.
 import { isMainThread } from 'node:worker_threads';
+import { BELL_ARMED, BELL_COUNTER, armBell, sleepSync, wakeAll, wakeIfSleeping } from '../../../native-queue/index.js';
 
 export const CONTROL_MAGIC = 0x4d454d43; // 'MEMC'
 const LINE_WORDS = 32;
@@ -18,14 +19,18 @@ export const W_MAGIC = 0;
 export const W_CLOSED = 1;
 
 export const W_QUEUED = LINE_WORDS; // messages in the queue ring (sent, not yet taken)
-export const W_TAKE_SEQ = LINE_WORDS + 1; // bumped on every take; blocked senders wait on it
 /**
- * 1 while a blocked sender may be asleep on W_TAKE_SEQ: each sender sets it before it parks, and
- * the next take clears it and rings. A flag cleared by the waker, not a count of sleepers kept by
- * the sleepers: a sender terminated while parked never takes itself off a count (it would cost a
- * notify on every take for ever); a flag it left set costs one spare notify, once.
+ * The senders' doorbell: a native-queue bell (waiting.ts: word 0 raised by a sender about to park,
+ * word 1 the counter it waits on). Every take bumps the counter, so a sender that saw the counter
+ * before its failed attempt and parks on that value wakes for any take since (see armDoorbell).
+ * The flag is cleared by the waker, not kept as a count by the sleepers: a sender terminated
+ * while parked leaves at most one spare notify behind, not a notify on every take for ever.
  */
-export const W_SENDER_ASLEEP = LINE_WORDS + 2;
+export const W_DOORBELL = LINE_WORDS + 2;
+/** The doorbell's counter word (what a parked sender waits on). */
+export const W_TAKE_SEQ = W_DOORBELL + BELL_COUNTER;
+/** The doorbell's flag word. */
+export const W_SENDER_ASLEEP = W_DOORBELL + BELL_ARMED;
 
 export const W_LEASE_LOCK = 2 * LINE_WORDS;
 export const W_LEASE_HEAD = 2 * LINE_WORDS + 1;
@@ -118,25 +123,20 @@ export class ControlBlock {
 
   /** A take from a subscriber ring: no count to change, but blocked senders may go on. */
   rang(): void {
-    // Bump first: a sender that set the flag after our exchange below then finds the sequence
-    // moved when it starts to wait, and does not sleep (see armDoorbell).
+    // Every take moves the counter (a sender parks on the value it read before its failed try, so
+    // it wakes for this take even if it armed after it); the notify only when one may sleep.
     Atomics.add(this.words, W_TAKE_SEQ, 1);
-    // notify takes a process-wide lock: ring only when a sender said it may sleep. The plain load
-    // first keeps the line unwritten (shared in every core's cache) while nobody is blocked.
-    if (Atomics.load(this.words, W_SENDER_ASLEEP) !== 0 && Atomics.exchange(this.words, W_SENDER_ASLEEP, 0) !== 0) {
-      Atomics.notify(this.words, W_TAKE_SEQ);
-    }
+    wakeIfSleeping(this.words, W_DOORBELL);
   }
 
-  /**
-   * A blocked sender about to park: returns the take sequence to wait on (Atomics.wait on
-   * W_TAKE_SEQ with it) after setting the flag that makes the next take ring. Read before the
-   * flag is set, so a take in between moves the sequence and the wait returns at once.
-   */
-  armDoorbell(): number {
-    const seen = Atomics.load(this.words, W_TAKE_SEQ);
-    Atomics.store(this.words, W_SENDER_ASLEEP, 1);
-    return seen;
+  /** The doorbell's counter now: read it BEFORE trying to send, park on it after a failed try. */
+  takeSeq(): number {
+    return Atomics.load(this.words, W_TAKE_SEQ);
+  }
+
+  /** A blocked sender about to park (on the counter value it read before its failed try). */
+  armDoorbell(): void {
+    armBell(this.words, W_DOORBELL);
   }
 
   /** Counts in as many of `n` messages as `capacity` leaves room for (the batch path). */
@@ -155,8 +155,7 @@ export class ControlBlock {
 
   /** Wakes everyone parked on the doorbell (close). */
   wakeSenders(): void {
-    Atomics.add(this.words, W_TAKE_SEQ, 1);
-    Atomics.notify(this.words, W_TAKE_SEQ);
+    wakeAll(this.words, W_DOORBELL);
   }
 
   // ---- a tiny spin lock for the lease log and the slot table ------------------------------
@@ -168,7 +167,7 @@ export class ControlBlock {
     let since = 0;
     while (Atomics.compareExchange(this.words, word, 0, 1) !== 0) {
       if (++spins % 1024 !== 0) continue;
-      if (!isMainThread) Atomics.wait(this.words, word, 1, 1);
+      if (!isMainThread) sleepSync(1);
       // A worker terminated inside a critical section never unlocks. Sections last microseconds,
       // so a lock held for seconds has lost its holder: take it over rather than hang forever.
       const now = performance.now();

@@ -13,7 +13,7 @@
 //   i32 stamp     0 = free; otherwise a number unique to this lease. Settling is a compareExchange
 //                 on it, so exactly one of "acked by its holder" and "taken as due" wins.
 //   i32 state     HELD (out with a receiver) | WAITING (nacked, for redelivery) | FILLER (skip to end)
-//   i32 record bytes, i32 envelope bytes, i32 target (0 = the queue, 1 + slot = a subscriber slot)
+//   i32 record bytes, i32 envelope bytes, i32 place (the leaseCode of a MemorySource, memory-places.ts)
 //   f64 (byte 24) deadline, epoch ms
 import {
   F_EARLIEST_DUE,
@@ -95,7 +95,7 @@ export class LeaseLog {
    * Stores a copy of `envelope`. Returns the lease, or undefined when the log has no room (the
    * caller then falls back to keeping the message itself).
    */
-  add(envelope: Uint8Array, state: number, target: number, deadline: number): LeaseRef | undefined {
+  add(envelope: Uint8Array, state: number, place: number, deadline: number): LeaseRef | undefined {
     const need = leaseRecordBytes(envelope.byteLength);
     if (need > this.size) return undefined;
     const c = this.control;
@@ -121,7 +121,7 @@ export class LeaseLog {
       this.words[w + R_STATE] = state;
       this.words[w + R_RECORD_BYTES] = need;
       this.words[w + R_ENVELOPE_BYTES] = envelope.byteLength;
-      this.words[w + R_TARGET] = target;
+      this.words[w + R_TARGET] = place;
       this.floats[(offset >> 3) + R_DEADLINE_F64] = deadline;
       this.bytes.set(envelope, offset + HEADER_BYTES);
       Atomics.store(this.words, w + R_STAMP, stamp);
@@ -152,10 +152,10 @@ export class LeaseLog {
   }
 
   /**
-   * Takes the first lease for `target` whose deadline has passed: it stays in the log, re-stamped
+   * Takes the first lease for `place` whose deadline has passed: it stays in the log, re-stamped
    * as HELD by the taker until `deadline`, and a copy of its envelope is returned.
    */
-  takeDue(target: number, now: number, deadline: number): TakenLease | undefined {
+  takeDue(place: number, now: number, deadline: number): TakenLease | undefined {
     if (!(this.earliestDue() <= now)) return undefined;
     const c = this.control;
     c.lock(W_LEASE_LOCK);
@@ -172,7 +172,7 @@ export class LeaseLog {
         if (stamp !== 0 && state !== LEASE_FILLER) {
           const f = (offset >> 3) + R_DEADLINE_F64;
           const due = this.floats[f]!;
-          if (!taken && due <= now && this.words[w + R_TARGET] === target) {
+          if (!taken && due <= now && this.words[w + R_TARGET] === place) {
             const fresh = this.nextStamp();
             // The holder may be acking this very lease right now: whoever swaps the stamp first wins.
             if (Atomics.compareExchange(this.words, w + R_STAMP, stamp, fresh) === stamp) {
@@ -196,8 +196,8 @@ export class LeaseLog {
     }
   }
 
-  /** True while some nacked message of `target` waits for its redelivery time (close drains those too). */
-  hasWaiting(target: number): boolean {
+  /** True while some nacked message of `place` waits for its redelivery time (close drains those too). */
+  hasWaiting(place: number): boolean {
     if (this.live() === 0) return false;
     const c = this.control;
     c.lock(W_LEASE_LOCK);
@@ -205,7 +205,7 @@ export class LeaseLog {
       const head = c.words[W_LEASE_HEAD]! >>> 0;
       for (let pos = c.words[W_LEASE_TAIL]! >>> 0; pos !== head; ) {
         const w = (pos & this.mask) >> 2;
-        if (Atomics.load(this.words, w + R_STAMP) !== 0 && this.words[w + R_STATE] === LEASE_WAITING && this.words[w + R_TARGET] === target) return true;
+        if (Atomics.load(this.words, w + R_STAMP) !== 0 && this.words[w + R_STATE] === LEASE_WAITING && this.words[w + R_TARGET] === place) return true;
         pos = (pos + this.words[w + R_RECORD_BYTES]!) >>> 0;
       }
       return false;

@@ -14,9 +14,18 @@ export function memoryCapabilities(ringMaxMessageBytes: number, leaseBytes: numb
     // One receiver sees send order; a redelivered message comes back when it is due, out of order.
     ordering: 'fifo',
     persistent: false,
+    // A message sent before any receiver exists waits in the receivers' queue.
+    keepsForAbsentReceivers: true,
     consumerGroups: true,
+    // A group's slot is freed (its ring emptied) when its last member leaves.
+    durableGroups: false,
     exactlyOnce: false,
     redelivery: true,
+    ackDeadline: true,
+    // Every redelivery (nack, missed deadline, a dead receiver's lease) counts in shared memory.
+    exactDeliveryCount: true,
+    // Deliveries are handed out by a CAS on a ring record or a lease stamp: never twice at once.
+    mayDuplicate: false,
     holdsNextUntilAck: false,
     deadLetter: true,
     crossesThreads: true,
@@ -25,6 +34,7 @@ export function memoryCapabilities(ringMaxMessageBytes: number, leaseBytes: numb
     countsSubscribers: true,
     backpressure: BACKPRESSURE_MODES,
     requestReply: true,
+    connection: false,
     maxMessageBytes: Math.min(ringMaxMessageBytes, leaseMax) - BARE_ENVELOPE_BYTES,
   } satisfies Capabilities);
 }

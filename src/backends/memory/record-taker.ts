@@ -37,17 +37,11 @@ export class RecordTaker {
     return record;
   }
 
-  /** Up to `max` records (the ring finishes them all at once). */
-  takeMany(ring: Ring | QueueRing, max: number): QueueEntry[] {
-    if (ring instanceof ChannelQueue && ring.isLocal) {
-      const records: QueueEntry[] = [];
-      ring.takeLocalInto(records, max);
-      return records;
-    }
-    const out = (this.batch = []);
-    ring.drain(this.keepMany, max);
-    this.batch = [];
-    return out;
+  /** Up to `max` records pushed onto `into` (the ring finishes them all at once); returns how many. */
+  takeInto(ring: Ring | QueueRing, max: number, into: QueueEntry[]): number {
+    if (ring instanceof ChannelQueue && ring.isLocal) return ring.takeLocalInto(into, max);
+    this.batch = into as Uint8Array[]; // keepMany pushes onto it; replaced by the next call
+    return ring.drain(this.keepMany, max);
   }
 
   private copy(view: Uint8Array): Uint8Array {

@@ -5,7 +5,7 @@
 import { MpmcRing, attachRing, createRing, type Ring, type RingDescriptor } from '../../../native-queue/index.js';
 import { ENVELOPE_TAG, ENVELOPE_TAKEN } from './envelope.js';
 import { ChannelQueue } from './channel-queue.js';
-import { InvalidConfigurationError } from '../../errors.js';
+import { BackendError, InvalidConfigurationError } from '../../errors.js';
 import { randomToken } from '../../ids.js';
 import type { ResolvedOptions } from '../../options.js';
 import { CONTROL_MAGIC, ControlBlock } from './control-block.js';
@@ -14,6 +14,8 @@ import { RecordTaker } from './record-taker.js';
 
 /** Options only the in-memory backend has. */
 export interface MemoryBackendOptions {
+  /** Bytes of the shared ring behind the receivers' queue (a power of two). Default 1 MiB. */
+  capacityBytes?: number;
   /** Subscriber slots: subscription groups plus requests awaiting a reply, at once. Default 16. */
   maxSubscribers?: number;
   /** Bytes of each subscriber slot's ring (a power of two). Default 64 KiB. */
@@ -22,7 +24,7 @@ export interface MemoryBackendOptions {
   leaseBytes?: number;
 }
 
-export const BACKEND_KEYS = ['maxSubscribers', 'subscriberCapacityBytes', 'leaseBytes'] as const;
+export const BACKEND_KEYS = ['capacityBytes', 'maxSubscribers', 'subscriberCapacityBytes', 'leaseBytes'] as const;
 export type ResolvedMemoryOptions = ResolvedOptions & Required<MemoryBackendOptions>;
 
 /**
@@ -53,6 +55,8 @@ export class SharedChannel {
   deadLetter: SharedChannel | undefined;
   /** This thread's way of copying records out of the rings (see record-taker.ts). */
   readonly taker = new RecordTaker();
+  /** Told when a ring hook of this channel threw (each handle of this thread listens while open). */
+  private readonly hookErrorListeners = new Set<(error: Error) => void>();
 
   /**
    * `descriptor` is this thread's own reference: handing it to another thread must go through
@@ -90,6 +94,23 @@ export class SharedChannel {
     }
     this.queue = new ChannelQueue(queueRing, created);
     this.subscriberRings = descriptor.subscribers.map((d) => attachRing(d));
+    for (const ring of [queueRing, ...this.subscriberRings]) {
+      if (ring instanceof MpmcRing) ring.onHookError = (error, hook) => this.hookFailed(error, hook);
+    }
+  }
+
+  /** Listens for ring hooks that threw (a bug in this backend: reported, never swallowed). */
+  onHookError(listener: (error: Error) => void): () => void {
+    this.hookErrorListeners.add(listener);
+    return () => void this.hookErrorListeners.delete(listener);
+  }
+
+  private hookFailed(error: unknown, hook: string): void {
+    const reported = new BackendError(`the ring's ${hook} hook threw (${String((error as Error)?.message ?? error)}); the ring went on, but this is a bug in plexspaces-channel: please report it`, {
+      channel: this.name,
+      cause: error,
+    });
+    for (const listener of this.hookErrorListeners) listener(reported);
   }
 
   get options(): ResolvedMemoryOptions {
@@ -199,8 +220,10 @@ function checkDescriptor(d: InMemoryChannelDescriptor): void {
 }
 
 /** Checks the backend's own options and fills in their defaults. */
-export function resolveBackendOptions(given: MemoryBackendOptions, capacityBytes: number): Required<MemoryBackendOptions> {
+export function resolveBackendOptions(given: MemoryBackendOptions): Required<MemoryBackendOptions> {
+  const capacityBytes = given.capacityBytes ?? 1 << 20;
   const out = {
+    capacityBytes,
     maxSubscribers: given.maxSubscribers ?? 16,
     subscriberCapacityBytes: given.subscriberCapacityBytes ?? 64 * 1024,
     leaseBytes: given.leaseBytes ?? Math.max(capacityBytes, 64 * 1024),
@@ -208,11 +231,16 @@ export function resolveBackendOptions(given: MemoryBackendOptions, capacityBytes
   if (!Number.isInteger(out.maxSubscribers) || out.maxSubscribers < 0 || out.maxSubscribers > 1024) {
     throw new InvalidConfigurationError(`option maxSubscribers is ${String(out.maxSubscribers)}; use a whole number from 0 to 1024`);
   }
-  for (const key of ['subscriberCapacityBytes', 'leaseBytes'] as const) {
+  for (const key of ['capacityBytes', 'subscriberCapacityBytes', 'leaseBytes'] as const) {
     const v = out[key];
-    if (!Number.isInteger(v) || v < 256 || v > 1 << 30 || (v & (v - 1)) !== 0) {
-      throw new InvalidConfigurationError(`option ${key} is ${String(v)}; use a power of two from 256 to 2^30, e.g. 65536`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 256 || v > 1 << 30 || (v & (v - 1)) !== 0) {
+      throw new InvalidConfigurationError(`option ${key} is ${String(v)}; use a power of two from 256 to 2^30, such as ${nextPowerOfTwo(v)}`);
     }
   }
   return out;
+}
+
+function nextPowerOfTwo(n: unknown): number {
+  const v = typeof n === 'number' && Number.isFinite(n) ? n : 1 << 20;
+  return 2 ** Math.min(30, Math.ceil(Math.log2(Math.max(v, 256))));
 }

@@ -4,7 +4,7 @@
 import type { Test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Channel, Delivery } from '../../../src/channel.js';
-import { DEAD_LETTER_HEADERS } from '../../../src/delivery.js';
+import { DEAD_LETTER_HEADERS } from '../../../src/base/dead-letter.js';
 import { isChannelError } from '../../../src/errors.js';
 import { bytes, caseRegistrar, expectNothing, text, uniqueName, watch, type BackendUnderTest, type Handles } from '../backend.js';
 
@@ -23,7 +23,7 @@ function assertDeadLettered(d: Delivery, source: Channel, payload: string, heade
   assert.type(why, 'string', `the ${DEAD_LETTER_HEADERS.reason} header says why`);
   assert.ok(why!.length > 0, 'the reason is not empty');
   if (reason !== undefined) assert.is(why, reason);
-  assert.is(d.headers[DEAD_LETTER_HEADERS.sourceChannel], source.name, `the ${DEAD_LETTER_HEADERS.sourceChannel} header names where it came from`);
+  assert.is(d.headers[DEAD_LETTER_HEADERS.originalChannel], source.name, `the ${DEAD_LETTER_HEADERS.originalChannel} header names where it came from`);
 }
 
 export function register(test: Test, backend: BackendUnderTest): void {

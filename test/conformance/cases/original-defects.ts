@@ -6,7 +6,7 @@ import type { Test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { BackpressureMode } from '../../../src/channel.js';
 import { parseChannelUrl } from '../../../src/channel-url.js';
-import { DEAD_LETTER_HEADERS } from '../../../src/delivery.js';
+import { DEAD_LETTER_HEADERS } from '../../../src/base/dead-letter.js';
 import {
   bytes,
   caseRegistrar,
