@@ -10,6 +10,9 @@ function attach(channel: Channel): InMemoryChannel {
   return InMemoryChannel.attach(channel.describe());
 }
 
+/** The smallest power of two at least `n`. */
+const powerOfTwoAtLeast = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(n, 256)));
+
 const probe = new InMemoryChannel({ name: uniqueName('memory-probe') });
 const capabilities = probe.capabilities;
 await probe.close();
@@ -17,11 +20,14 @@ await probe.close();
 const memory: BackendUnderTest = {
   name: 'memory',
   capabilities,
-  open: async (options = {}) => new InMemoryChannel({ ...options, name: uniqueName('memory') }),
+  open: async (options = {}, backendOptions = {}) => new InMemoryChannel({ ...backendOptions, ...options, name: uniqueName('memory') }),
   openAnother: async (channel) => attach(channel),
   openNamed: async (name, options = {}) => new InMemoryChannel({ ...options, name }),
   closeScope: 'channel',
   url: (name) => `memory:${name}`,
+  // A record in the ring costs its payload plus an envelope; eight times the payload leaves room
+  // for the payload, its lease and a message before it.
+  roomFor: (payloadBytes) => ({ capacityBytes: powerOfTwoAtLeast(8 * payloadBytes) }),
 };
 
 defineConformanceSuite(memory).run();

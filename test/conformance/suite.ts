@@ -7,9 +7,12 @@ import { skipReasonsOf, type BackendUnderTest } from './backend.js';
 import * as acks from './cases/acks.js';
 import * as backpressure from './cases/backpressure.js';
 import * as badInput from './cases/bad-input.js';
+import * as brokerOutage from './cases/broker-outage.js';
 import * as close from './cases/close.js';
 import * as concurrency from './cases/concurrency.js';
 import * as deadLetter from './cases/dead-letter.js';
+import * as deadLetterHeaders from './cases/dead-letter-headers.js';
+import * as exactlyOnce from './cases/exactly-once.js';
 import * as groups from './cases/groups.js';
 import * as ordering from './cases/ordering.js';
 import * as originalDefects from './cases/original-defects.js';
@@ -17,12 +20,39 @@ import * as payloads from './cases/payloads.js';
 import * as persistence from './cases/persistence.js';
 import * as pubsub from './cases/pubsub.js';
 import * as requestReply from './cases/request-reply.js';
+import * as routing from './cases/routing.js';
 import * as stats from './cases/stats.js';
+import * as status from './cases/status.js';
 import * as trio from './cases/trio.js';
 import * as ttl from './cases/ttl.js';
 import * as urls from './cases/urls.js';
 
-const CASE_FILES = [trio, close, payloads, pubsub, concurrency, acks, deadLetter, ordering, groups, backpressure, requestReply, badInput, ttl, stats, urls, persistence, originalDefects];
+// The broker-outage and persistence files run last: they take the broker down, and a case after
+// them would pay for its recovery.
+const CASE_FILES = [
+  trio,
+  close,
+  status,
+  payloads,
+  routing,
+  pubsub,
+  concurrency,
+  acks,
+  deadLetter,
+  deadLetterHeaders,
+  ordering,
+  groups,
+  backpressure,
+  requestReply,
+  badInput,
+  exactlyOnce,
+  ttl,
+  stats,
+  urls,
+  originalDefects,
+  brokerOutage,
+  persistence,
+];
 
 /**
  * Registers the whole suite for `backend` on `test` (a fresh uvu suite unless given one — broker

@@ -37,6 +37,25 @@ test('nats with the JetStream switch', () => {
   assert.is(u.name, 'orders.created');
 });
 
+test('nats over TLS with credentials: tls:// is the secure NATS form and keeps user and password (the original ignored both)', () => {
+  const u = parseChannelUrl('tls://user:pw@nats.example:4443/orders');
+  assert.is(u.scheme, 'nats');
+  assert.ok(u.tls);
+  assert.equal(u.hosts, ['nats.example:4443']);
+  assert.is(u.username, 'user');
+  assert.is(u.password, 'pw');
+  assert.is(u.name, 'orders');
+  assert.not.match(u.display, ':pw@');
+  const plain = parseChannelUrl('nats://nats.example/orders');
+  assert.not.ok(plain.tls, 'nats:// is not TLS');
+  assert.is(plain.username, undefined);
+  assert.equal(plain.hosts, ['nats.example:4222'], 'the default NATS port');
+});
+
+test('nats takes a server list, like kafka', () => {
+  assert.equal(parseChannelUrl('nats://n1:4222,n2:4223/s').hosts, ['n1:4222', 'n2:4223']);
+});
+
 test('malformed and unknown URLs are InvalidConfiguration naming the accepted forms', () => {
   for (const bad of ['', 'jobs', 'amqp://h/q', 'memory:', 'redis://host:99999/x', 'redis://host', 'redis://a,b/x', 'kafka:///t', 'memory:bad name']) {
     try {

@@ -20,30 +20,31 @@ export function register(test: Test, backend: BackendUnderTest): void {
       const fourth = watch(ch.send(bytes('4')));
       await sleep(h.ms(100));
       assert.not.ok(fourth.settled, `the fourth send waits while the channel is full (it ${fourth.error ? `failed: ${String(fourth.error)}` : 'resolved'})`);
-      assert.is(text(await ch.receive({ timeoutMs: 5000 })), '1');
-      await withTimeout(fourth.done, 5000, 'the blocked send after a receive freed a place');
+      assert.is(text(await ch.receive({ timeoutMs: h.ms(5000) })), '1');
+      await withTimeout(fourth.done, h.ms(5000), 'the blocked send after a receive freed a place');
       assert.is(fourth.error, undefined, `the blocked send succeeds (got ${String(fourth.error)})`);
       assert.type(fourth.value, 'string', 'it resolves to the message id');
-      assert.equal(await receiveTexts(ch, 3), ['2', '3', '4']);
+      assert.equal(await receiveTexts(ch, 3, h.ms(5000)), ['2', '3', '4']);
     },
     { skip: unless('block') },
   );
 
   it(
-    'block with a send timeout: ChannelFull after sendTimeoutMs (or the per-call timeoutMs), and nothing accepted is lost',
+    'block with a send timeout: ChannelFull after sendTimeoutMs (or the per-call timeoutMs), counted as failed; nothing accepted is lost',
     async (h) => {
-      const ch = await h.open({ capacity: 2, backpressure: 'block', sendTimeoutMs: 100 });
+      const ch = await h.open({ capacity: 2, backpressure: 'block', sendTimeoutMs: h.ms(100) });
       await ch.send(bytes('a'));
       await ch.send(bytes('b'));
       await expectCode(() => ch.send(bytes('c')), 'ChannelFull', 'a send that waited sendTimeoutMs on a full channel');
-      await expectCode(() => ch.send(bytes('d'), { timeoutMs: 30 }), 'ChannelFull', 'a send with a per-call timeoutMs on a full channel');
+      await expectCode(() => ch.send(bytes('d'), { timeoutMs: h.ms(30) }), 'ChannelFull', 'a send with a per-call timeoutMs on a full channel');
+      assert.is(ch.stats().failed, 2, 'each send refused with ChannelFull counts in stats().failed');
       const ctl = new AbortController();
-      const aborted = watch(ch.send(bytes('e'), { signal: ctl.signal, timeoutMs: 5000 }));
+      const aborted = watch(ch.send(bytes('e'), { signal: ctl.signal, timeoutMs: h.ms(5000) }));
       ctl.abort();
-      await withTimeout(aborted.done, 5000, 'a blocked send whose signal fired');
+      await withTimeout(aborted.done, h.ms(5000), 'a blocked send whose signal fired');
       await expectCode(() => Promise.reject(aborted.error), 'Aborted', 'a blocked send whose signal fired');
-      assert.equal(await receiveTexts(ch, 2), ['a', 'b']);
-      await expectNothing(ch, 100, 'a send that failed was delivered anyway');
+      assert.equal(await receiveTexts(ch, 2, h.ms(5000)), ['a', 'b']);
+      await expectNothing(ch, h.ms(100), 'a send that failed was delivered anyway');
     },
     { skip: unless('block') },
   );
@@ -54,10 +55,10 @@ export function register(test: Test, backend: BackendUnderTest): void {
       const ch = await h.open({ capacity: 1, backpressure: 'block' });
       await ch.send(bytes('fills it'));
       const blocked = watch(ch.send(bytes('waits')));
-      await sleep(50);
+      await sleep(h.ms(50));
       assert.not.ok(blocked.settled, 'the send waits on a full channel');
       await ch.close();
-      await withTimeout(blocked.done, 5000, 'a blocked send after close()');
+      await withTimeout(blocked.done, h.ms(5000), 'a blocked send after close()');
       await expectCode(() => Promise.reject(blocked.error ?? new Error('resolved instead')), 'ChannelClosed', 'a send blocked when close() ran');
     },
     { skip: unless('block') },
@@ -68,8 +69,8 @@ export function register(test: Test, backend: BackendUnderTest): void {
     async (h) => {
       const ch = await h.open({ capacity: 3, backpressure: 'drop-oldest' });
       for (const s of ['1', '2', '3', '4', '5']) await ch.send(bytes(s));
-      assert.equal(await receiveTexts(ch, 3), ['3', '4', '5']);
-      await expectNothing(ch, 100, 'an evicted message was delivered');
+      assert.equal(await receiveTexts(ch, 3, h.ms(5000)), ['3', '4', '5']);
+      await expectNothing(ch, h.ms(100), 'an evicted message was delivered');
       assert.is(ch.stats().dropped, 2);
     },
     { skip: unless('drop-oldest') },
@@ -80,23 +81,24 @@ export function register(test: Test, backend: BackendUnderTest): void {
     async (h) => {
       const ch = await h.open({ capacity: 3, backpressure: 'drop-newest' });
       for (const s of ['1', '2', '3', '4', '5']) assert.type(await ch.send(bytes(s)), 'string');
-      assert.equal(await receiveTexts(ch, 3), ['1', '2', '3']);
-      await expectNothing(ch, 100, 'a discarded message was delivered');
+      assert.equal(await receiveTexts(ch, 3, h.ms(5000)), ['1', '2', '3']);
+      await expectNothing(ch, h.ms(100), 'a discarded message was delivered');
       assert.is(ch.stats().dropped, 2);
     },
     { skip: unless('drop-newest') },
   );
 
   it(
-    'error: a send to a full channel throws ChannelFull at once; what was accepted is kept; space freed is usable again',
+    'error: a send to a full channel throws ChannelFull at once (counted as failed); what was accepted is kept; space freed is usable again',
     async (h) => {
       const ch = await h.open({ capacity: 3, backpressure: 'error' });
       for (const s of ['1', '2', '3']) await ch.send(bytes(s));
       await expectCode(() => ch.send(bytes('4')), 'ChannelFull', 'a send to a full channel in error mode');
-      assert.is(text(await ch.receive({ timeoutMs: 5000 })), '1');
+      assert.is(ch.stats().failed, 1, 'the send refused with ChannelFull counts in stats().failed');
+      assert.is(text(await ch.receive({ timeoutMs: h.ms(5000) })), '1');
       await ch.send(bytes('5'));
-      assert.equal(await receiveTexts(ch, 3), ['2', '3', '5']);
-      await expectNothing(ch, 100, 'the refused message was delivered anyway');
+      assert.equal(await receiveTexts(ch, 3, h.ms(5000)), ['2', '3', '5']);
+      await expectNothing(ch, h.ms(100), 'the refused message was delivered anyway');
       assert.is(ch.stats().dropped, 0, 'a refused send is an error, not a drop');
     },
     { skip: unless('error') },
@@ -107,8 +109,8 @@ export function register(test: Test, backend: BackendUnderTest): void {
     async (h) => {
       const ch = await h.open({ capacity: 2, backpressure: 'error' });
       await expectCode(() => ch.sendBatch([bytes('b1'), bytes('b2'), bytes('b3')]), 'ChannelFull', 'a batch of 3 into room for 2');
-      assert.equal(await receiveTexts(ch, 2), ['b1', 'b2']);
-      await expectNothing(ch, 100, 'the refused third message was delivered');
+      assert.equal(await receiveTexts(ch, 2, h.ms(5000)), ['b1', 'b2']);
+      await expectNothing(ch, h.ms(100), 'the refused third message was delivered');
     },
     { skip: unless('error') },
   );

@@ -1,16 +1,16 @@
-// Many producers and consumers at once: nothing lost, nothing duplicated, channels kept apart, and
-// closing publishers loses nothing they sent.
+// Many producers and consumers at once: nothing lost, channels kept apart, and closing publishers
+// loses nothing they sent. Duplicates are counted apart: they fail only where the backend does not
+// declare mayDuplicate (see accounting.ts).
 import type { Test } from 'uvu';
-import * as assert from 'uvu/assert';
 import type { Channel } from '../../../src/channel.js';
 import { isChannelError } from '../../../src/errors.js';
 import {
-  assertExactlyOnce,
+  assertNoneLost,
   bytes,
   caseRegistrar,
   closeScopeOf,
   consumeTogether,
-  expectNothing,
+  drainUntilQuiet,
   receiveTexts,
   text,
   type BackendUnderTest,
@@ -26,6 +26,7 @@ async function handlesOn(h: Handles, ch: Channel, n: number): Promise<Channel[]>
 
 export function register(test: Test, backend: BackendUnderTest): void {
   const it = caseRegistrar(test, backend);
+  const caps = backend.capabilities;
 
   it(
     '50 concurrent publishers × 100 messages to 50 concurrent consumers: none lost, none duplicated',
@@ -44,8 +45,9 @@ export function register(test: Test, backend: BackendUnderTest): void {
         }),
       );
       const [got] = await Promise.all([consuming, publishing]);
-      assertExactlyOnce(got.flat(), expected, '5000 messages across 50 consumers');
-      await expectNothing(ch, h.ms(150), 'a message was delivered twice');
+      // Late copies still on their way are part of the count: collect them before accounting.
+      const late = await drainUntilQuiet(ch, h.ms(150));
+      assertNoneLost([...got.flat(), ...late], expected, '5000 messages across 50 consumers', caps);
     },
     { timeoutMs: 30_000 },
   );
@@ -57,12 +59,11 @@ export function register(test: Test, backend: BackendUnderTest): void {
     }));
     await Promise.all(
       channels.map(async (c, i) => {
-        const got = await receiveTexts(c, 10);
-        assertExactlyOnce(got, Array.from({ length: 10 }, (_, m) => `c${i}-${m}`), `channel ${i}`);
-        await expectNothing(c, h.ms(150), `channel ${i} received another channel's message`);
+        const got = [...(await receiveTexts(c, 10, h.ms(5000))), ...(await drainUntilQuiet(c, h.ms(150)))];
+        // Another channel's message shows as "unexpected", one of this channel's as lost.
+        assertNoneLost(got, Array.from({ length: 10 }, (_, m) => `c${i}-${m}`), `channel ${i}`, caps);
       }),
     );
-    assert.is(new Set(channels.map((c) => c.name)).size, 20, 'every channel has its own name');
   });
 
   it(
@@ -75,13 +76,16 @@ export function register(test: Test, backend: BackendUnderTest): void {
       for (let p = 0; p < 20; p++) for (let m = 0; m < 500; m++) expected.push(`pub${p}-${m}`);
 
       const got: string[] = [];
+      const distinct = new Set<string>();
       const consuming = (async () => {
-        while (got.length < expected.length) {
+        while (distinct.size < expected.length) {
           try {
-            got.push(text(await consumer.receive({ timeoutMs: h.ms(5000) })));
+            const body = text(await consumer.receive({ timeoutMs: h.ms(5000) }));
+            got.push(body);
+            distinct.add(body);
           } catch (err) {
             const why = isChannelError(err, 'ChannelClosed') ? 'the channel reported closed' : String(err);
-            throw new Error(`consumer got ${got.length} of ${expected.length} messages, then ${why}`, { cause: err });
+            throw new Error(`consumer got ${distinct.size} of ${expected.length} messages, then ${why}`, { cause: err });
           }
         }
       })();
@@ -97,7 +101,8 @@ export function register(test: Test, backend: BackendUnderTest): void {
       );
       if (!closeEach) await Promise.all(publishers.map((pub) => pub.close()));
       await consuming;
-      assertExactlyOnce(got, expected, '10 000 messages after their publishers closed');
+      got.push(...(await drainUntilQuiet(consumer, h.ms(150))));
+      assertNoneLost(got, expected, '10 000 messages after their publishers closed', caps);
     },
     { timeoutMs: 40_000 },
   );
@@ -108,28 +113,32 @@ export function register(test: Test, backend: BackendUnderTest): void {
       const ch = await h.open({ maxRetries: 100 });
       const expected = Array.from({ length: 500 }, (_, i) => `c-${i}`);
       for (const e of expected) await ch.send(bytes(e));
-      const got = new Set<string>();
-      // Three consumers each take a share, leave their last delivery unsettled and close.
+      const got: string[] = [];
+      // Three consumers each take a share, leave their last delivery unsettled and close: that
+      // one must come back to someone else.
+      const leftUnsettled: string[] = [];
       for (let c = 0; c < 3; c++) {
         const quitter = await h.another(ch);
         for (let i = 0; i < 50; i++) {
-          const d = await quitter.receiveDelivery({ timeoutMs: 5000 });
-          got.add(text(d.data));
+          const d = await quitter.receiveDelivery({ timeoutMs: h.ms(5000) });
+          got.push(text(d.data));
           await d.ack();
         }
-        const unsettled = await quitter.receiveDelivery({ timeoutMs: 5000 });
-        assert.ok(unsettled);
+        leftUnsettled.push(text((await quitter.receiveDelivery({ timeoutMs: h.ms(5000) })).data));
         await quitter.close();
       }
       const last = await h.another(ch);
-      while (got.size < expected.length) {
+      const distinct = new Set(got);
+      while (distinct.size < expected.length) {
         const d = await last.receiveDelivery({ timeoutMs: h.ms(10_000) }).catch((err: unknown) => {
-          throw new Error(`got ${got.size} of ${expected.length}, then: ${String(err)}`);
+          throw new Error(`got ${distinct.size} of ${expected.length} (left unsettled: ${leftUnsettled.join(', ')}), then: ${String(err)}`);
         });
-        got.add(text(d.data));
+        got.push(text(d.data));
+        distinct.add(text(d.data));
         await d.ack();
       }
-      assertExactlyOnce([...got], expected, 'after three consumers closed mid-stream');
+      got.push(...(await drainUntilQuiet(last, h.ms(150))));
+      assertNoneLost(got, expected, 'after three consumers closed mid-stream', caps);
     },
     {
       skip: (closeScopeOf(backend) !== 'handle' && 'close() ends the whole channel on this backend') || (!backend.capabilities.redelivery && 'backend does not declare redelivery'),

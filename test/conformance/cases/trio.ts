@@ -3,7 +3,7 @@
 import { getEventListeners } from 'node:events';
 import type { Test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bytes, caseRegistrar, expectCode, receiveTexts, text, watch, withTimeout, type BackendUnderTest } from '../backend.js';
+import { bytes, caseRegistrar, expectCode, receiveTexts, sleep, text, watch, withTimeout, type BackendUnderTest } from '../backend.js';
 
 export function register(test: Test, backend: BackendUnderTest): void {
   const it = caseRegistrar(test, backend);
@@ -15,7 +15,7 @@ export function register(test: Test, backend: BackendUnderTest): void {
       const ch = await h.open();
       const sent = Array.from({ length: 100 }, (_, i) => `m${i}`);
       for (const s of sent) await ch.send(bytes(s));
-      const got = await receiveTexts(ch, sent.length);
+      const got = await receiveTexts(ch, sent.length, h.ms(5000));
       assert.equal(got, sent);
     },
     { skip: !ordered && 'backend declares ordering none' },
@@ -30,7 +30,7 @@ export function register(test: Test, backend: BackendUnderTest): void {
     for (let i = 1; i < ids.length; i++) assert.ok(ids[i - 1]! < ids[i]!, `ids sort by send order: ${ids[i - 1]} < ${ids[i]}`);
     const seen = new Map<string, string>();
     for (let i = 0; i < ids.length; i++) {
-      const d = await ch.receiveDelivery({ timeoutMs: 5000 });
+      const d = await ch.receiveDelivery({ timeoutMs: h.ms(5000) });
       seen.set(d.id, text(d.data));
       await d.ack();
     }
@@ -48,13 +48,13 @@ export function register(test: Test, backend: BackendUnderTest): void {
   });
 
   it('receive times out with Timeout (per call and from the receiveTimeoutMs option), and the timed-out wait swallows nothing', async (h) => {
-    const ch = await h.open({ receiveTimeoutMs: 100 });
-    await expectCode(() => ch.receive({ timeoutMs: 80 }), 'Timeout', 'receive({ timeoutMs: 80 }) on an empty channel');
+    const ch = await h.open({ receiveTimeoutMs: h.ms(100) });
+    await expectCode(() => ch.receive({ timeoutMs: h.ms(80) }), 'Timeout', 'receive({ timeoutMs: 80 }) on an empty channel');
     await expectCode(() => ch.receive(), 'Timeout', 'receive() with receiveTimeoutMs 100 on an empty channel');
     await expectCode(() => ch.receiveDelivery({ timeoutMs: 0 }), 'Timeout', 'receiveDelivery({ timeoutMs: 0 }) on an empty channel');
     // A receiver that gave up must not stay registered and eat the next message.
     await ch.send(bytes('after the timeouts'));
-    assert.is(text(await ch.receive({ timeoutMs: 5000 })), 'after the timeouts');
+    assert.is(text(await ch.receive({ timeoutMs: h.ms(5000) })), 'after the timeouts');
   });
 
   it('receive with timeoutMs 0 takes what is there now', async (h) => {
@@ -66,8 +66,8 @@ export function register(test: Test, backend: BackendUnderTest): void {
 
   it('receive waits for a message sent later', async (h) => {
     const ch = await h.open();
-    const waiting = watch(ch.receive({ timeoutMs: 5000 }));
-    await new Promise((r) => setTimeout(r, 50));
+    const waiting = watch(ch.receive({ timeoutMs: h.ms(5000) }));
+    await sleep(h.ms(50));
     assert.not.ok(waiting.settled, 'receive waits while the channel is empty');
     await ch.send(bytes('late'));
     await waiting.done;
@@ -83,34 +83,34 @@ export function register(test: Test, backend: BackendUnderTest): void {
 
     const ctl = new AbortController();
     const waiting = watch(ch.receive({ signal: ctl.signal }));
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(h.ms(50));
     assert.not.ok(waiting.settled, 'still waiting before the abort');
     ctl.abort(new Error('stop'));
-    await withTimeout(waiting.done, 5000, 'receive after its signal aborted');
+    await withTimeout(waiting.done, h.ms(5000), 'receive after its signal aborted');
     await expectCode(() => Promise.reject(waiting.error), 'Aborted', 'receive whose signal fired while waiting');
 
     await ch.send(bytes('after the abort'));
-    assert.is(text(await ch.receive({ timeoutMs: 5000 })), 'after the abort');
+    assert.is(text(await ch.receive({ timeoutMs: h.ms(5000) })), 'after the abort');
   });
 
   it('a receive that finishes (message, timeout or abort) leaves no listener on its signal', async (h) => {
     const ch = await h.open();
     const ctl = new AbortController();
     for (let i = 0; i < 50; i++) await ch.send(bytes(`l${i}`));
-    for (let i = 0; i < 50; i++) await ch.receive({ signal: ctl.signal, timeoutMs: 5000 });
-    for (let i = 0; i < 5; i++) await expectCode(() => ch.receive({ signal: ctl.signal, timeoutMs: 10 }), 'Timeout', 'receive on an empty channel');
+    for (let i = 0; i < 50; i++) await ch.receive({ signal: ctl.signal, timeoutMs: h.ms(5000) });
+    for (let i = 0; i < 5; i++) await expectCode(() => ch.receive({ signal: ctl.signal, timeoutMs: h.ms(10) }), 'Timeout', 'receive on an empty channel');
     const waiting = watch(ch.receiveDelivery({ signal: ctl.signal }));
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(h.ms(20));
     assert.ok(getEventListeners(ctl.signal, 'abort').length >= 1, 'a waiting receive listens to its signal');
     await ch.send(bytes('wake'));
-    await withTimeout(waiting.done, 5000, 'the waiting receive');
+    await withTimeout(waiting.done, h.ms(5000), 'the waiting receive');
     await waiting.value?.ack();
     assert.is(getEventListeners(ctl.signal, 'abort').length, 0, 'a long-lived signal reused for many receives must not collect listeners');
   });
 
   it('several receivers waiting at once each get one message', async (h) => {
     const ch = await h.open();
-    const waiters = Array.from({ length: 5 }, () => watch(ch.receive({ timeoutMs: 5000 })));
+    const waiters = Array.from({ length: 5 }, () => watch(ch.receive({ timeoutMs: h.ms(5000) })));
     for (let i = 0; i < 5; i++) await ch.send(bytes(`w${i}`));
     await Promise.all(waiters.map((w) => w.done));
     const got = waiters.map((w) => {

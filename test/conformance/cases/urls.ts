@@ -38,7 +38,7 @@ export function register(test: Test, backend: BackendUnderTest): void {
       assert.is(viaUrl.options.maxRetries, 0, 'the options reach the channel');
       const viaName = await h.named(name);
       await viaUrl.send(bytes('from the url handle'));
-      assert.equal(await receiveTexts(viaName, 1), ['from the url handle']);
+      assert.equal(await receiveTexts(viaName, 1, h.ms(5000)), ['from the url handle']);
       await expectCode(() => openChannel(backend.url!(uniqueName('url')), { capacity: -1 }), 'InvalidConfiguration', 'openChannel with a bad option');
     },
     { skip: !backend.url && 'backend is not opened through openChannel' },
