@@ -368,7 +368,24 @@ export abstract class BaseChannel<R, S, T extends SendTarget, D extends Settleme
   }
 
   async #putRest(batch: readonly OutgoingEnvelope[], from: number, wait: WaitOptions): Promise<string[]> {
-    for (let i = from; i < batch.length; i++) await this.#putWaiting(batch[i]!, 'send', wait);
+    const many = this.#transport.sendMany;
+    for (let i = from; i < batch.length; ) {
+      if (many !== undefined) {
+        let sent: number;
+        try {
+          sent = await many.call(this.#transport, i === 0 ? batch : batch.slice(i), wait?.signal);
+        } catch (err) {
+          this.#metrics.count('failed');
+          throw err;
+        }
+        this.#metrics.sent(sent);
+        i += sent;
+        if (i >= batch.length) break;
+      }
+      // One at a time under the backpressure mode: the one a target refused, or every one.
+      await this.#putWaiting(batch[i]!, 'send', wait);
+      i++;
+    }
     return idsOf(batch);
   }
 }

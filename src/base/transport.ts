@@ -72,6 +72,14 @@ export interface Transport<R, S, T extends SendTarget, D extends SettlementState
    * again there), so it never throws after putting some in.
    */
   putManyNow(messages: readonly OutgoingEnvelope[]): number;
+  /**
+   * Brokers: sends messages (route `send`) in one round trip where the broker allows it
+   * (pipelined, or one produce request), in order; resolves how many went in before the first
+   * one a target refused as full (that one then goes through the waiting path under the
+   * backpressure mode, and the batch resumes after it). Without it, each goes through the
+   * waiting path on its own.
+   */
+  sendMany?(messages: readonly OutgoingEnvelope[], signal: AbortSignal | undefined): Promise<number>;
   /** Where a message of `route` must go, in order. Throws SerializationError for a message one of them can never take. */
   targets(route: Route, message: OutgoingEnvelope): readonly T[] | Promise<readonly T[]>;
   /** Resolves a `replyTo` address: the inbox it names, or a channel of the same backend by name. */
