@@ -12,7 +12,7 @@ import { ALL_CASES } from './cases/index.js';
 import { combinePasses } from './harness/passes.js';
 import { renderTable, type CaseRow } from './harness/report.js';
 import { COMPARISONS } from './harness/targets.js';
-import type { RunContext } from './harness/types.js';
+import { CaseSkipped, type RunContext } from './harness/types.js';
 
 /** Passes over the cases in a full run (see harness/passes.ts for why more than one). */
 const DEFAULT_PASSES = 3;
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
         rows.push({ caseId: benchCase.id, title: benchCase.title, status: 'ok', figures });
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        rows.push({ caseId: benchCase.id, title: benchCase.title, status: 'failed', reason, figures: [] });
+        rows.push({ caseId: benchCase.id, title: benchCase.title, status: error instanceof CaseSkipped ? 'skipped' : 'failed', reason, figures: [] });
         if (error instanceof Error) ctx.log(error.stack ?? reason);
       }
       ctx.log(`pass ${pass + 1}/${passCount} ${benchCase.id}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);

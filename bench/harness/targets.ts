@@ -16,7 +16,7 @@ export interface Comparison {
   peer?: string;
   target?: Target;
   /** Which issue asks for it. */
-  issue?: 3 | 4;
+  issue?: number;
 }
 
 export const COMPARISONS: readonly Comparison[] = [

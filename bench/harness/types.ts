@@ -31,3 +31,10 @@ export interface BenchCase {
   onePass?: boolean;
   run(ctx: RunContext): Promise<Figure[]>;
 }
+
+/**
+ * Thrown by a case that cannot run here (a broker that is not reachable): the row says
+ * `skipped: <reason>` instead of failing. The quick-bench test accepts a skip only outside CI,
+ * where the services may be down; in CI every broker is up and a skip fails it.
+ */
+export class CaseSkipped extends Error {}

@@ -19,7 +19,9 @@ test('every case is measured, none fails, the last line is the JSON summary', as
   const lines = stdout.trim().split('\n');
   const summary = JSON.parse(lines.at(-1)!) as { figures: Record<string, { value: number }>; cases: Array<{ id: string; status: string }> };
   assert.ok(summary.cases.length >= 10, `only ${summary.cases.length} cases reported`);
-  for (const c of summary.cases) assert.is(c.status, 'ok', `case ${c.id}`);
+  // A broker case skips where its broker is down; in CI every broker is up, so nothing may skip.
+  const inCI = process.env.CI === 'true' || process.env.CI === '1';
+  for (const c of summary.cases) assert.ok(c.status === 'ok' || (!inCI && c.status === 'skipped'), `case ${c.id}: ${c.status}`);
   for (const [name, figure] of Object.entries(summary.figures)) {
     assert.ok(Number.isFinite(figure.value) && figure.value >= 0, `figure ${name} is ${figure.value}`);
   }
