@@ -11,6 +11,7 @@ export type { Transport, TransportContext, Route, Inbox, BackendTransaction } fr
 export { SENT, FULL_BYTES, FULL_COUNT, type SendTarget, type OfferOutcome } from './base/backpressure.js';
 export { OutgoingEnvelope, RESERVED_HEADER_PREFIX, type MessageFields } from './base/outgoing.js';
 export { DEAD_LETTER_HEADERS } from './base/dead-letter.js';
+export { RECEIVERS_GROUP, RESERVED_GROUP_PREFIX } from './base/subscription.js';
 export { WIRE_HEADERS, toWireHeaders, fromWireHeaders, type WireEnvelope, type WireFallback } from './base/wire-headers.js';
 export { SettleableDelivery, type SettlePort, type SettlementState } from './delivery.js';
 export { newMessageId } from './ids.js';
