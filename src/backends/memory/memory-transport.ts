@@ -53,7 +53,7 @@ export class MemoryTransport implements Transport<MemoryRaw, MemorySource, Memor
 
   constructor(
     readonly shared: SharedChannel,
-    private readonly options: ResolvedMemoryOptions,
+    options: ResolvedMemoryOptions,
     private readonly openHandle: HandleOpener,
   ) {
     this.capabilities = memoryCapabilities(shared.queue.maxMessageBytes, shared.options.leaseBytes);
