@@ -281,7 +281,9 @@ export abstract class MpmcClaiming extends RingBase {
       if (Atomics.compareExchange(this.words, word, stamp, releasing) !== stamp) break;
       // A plain store with no call since the CAS: a terminated thread stops only at calls and
       // loop back-edges, so whoever finds this record "releasing" also finds its size here.
+      // kill-window: the 'releasing' CAS above → the size store
       this.words[word + 1] = code;
+      // kill-window end
       if (!this.finishRelease(index, word, size, releasing)) break;
       moved = true;
     }
@@ -321,7 +323,9 @@ export abstract class MpmcClaiming extends RingBase {
     if (size - RECORD_HEADER > beforeEnd) wipe(this.bytes, DATA_BYTE, size - RECORD_HEADER - beforeEnd);
     if (Atomics.compareExchange(this.words, word, releasing, 0) !== releasing) return false;
     // Plain store, no call since the CAS (see releaseFinished): `released` moves with the stamp.
+    // kill-window: the stamp-to-0 CAS above → `released` moved
     this.words[RELEASED] = (index + size) | 0;
+    // kill-window end
     return true;
   }
 

@@ -138,13 +138,13 @@ function offerCounted(queue: ChannelQueue, control: ControlBlock, capacity: numb
 export function claimCounted(queue: ChannelQueue, control: ControlBlock, capacity: number, length: number): Uint8Array | typeof NO_ROOM | typeof NO_COUNT {
   const view = queue.reserve(length);
   if (view === undefined) return NO_ROOM;
-  // no-call-between: tryReserve's CAS … the tag store (see test/memory/no-call-windows.test.ts)
   if (!control.tryReserve(capacity)) {
     queue.cancel();
     return NO_COUNT;
   }
+  // kill-window: tryReserve's CAS (its last stop point) → the tag store (test/unit/kill-windows.test.ts)
   view[0] = ENVELOPE_TAG;
-  // end no-call-between
+  // kill-window end
   return view;
 }
 
