@@ -10,8 +10,9 @@ import { runDemo } from './demo.js';
 const USAGE = `plexspaces-channel — one Channel interface, from worker threads to Redis, Kafka and NATS
 
 usage:
-  plexspaces-channel demo [--workers N] [--jobs N] [--span N]
-      a CPU-parallel worker pool on the in-memory channel (the default backend)
+  plexspaces-channel demo [--workers N] [--jobs N] [--span N] [--kill-worker-after N]
+      a CPU-parallel worker pool on the in-memory channel (the default backend);
+      --kill-worker-after N terminates a worker after N results, to watch the pool recover
   plexspaces-channel send URL MESSAGE... [--header k=v ...] [--key K]
       sends each MESSAGE (UTF-8 text) to the channel at URL and prints its id
   plexspaces-channel receive URL [--count N] [--timeout MS]
@@ -51,11 +52,15 @@ function wholeNumber(name: string, text: string | undefined, fallback: number): 
 }
 
 async function demo(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { workers: { type: 'string' }, jobs: { type: 'string' }, span: { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    options: { workers: { type: 'string' }, jobs: { type: 'string' }, span: { type: 'string' }, 'kill-worker-after': { type: 'string' } },
+  });
   await runDemo({
     workers: wholeNumber('workers', values.workers, Math.max(1, availableParallelism())),
     jobs: wholeNumber('jobs', values.jobs, 500),
     span: wholeNumber('span', values.span, 20_000),
+    killWorkerAfter: values['kill-worker-after'] === undefined ? 0 : wholeNumber('kill-worker-after', values['kill-worker-after'], 0),
     log: (line) => console.log(line),
   });
 }
@@ -101,11 +106,7 @@ async function receive(args: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof UsageError || err instanceof ChannelError) {
-    console.error(`plexspaces-channel: ${err.message}`);
-    process.exitCode = 2;
-  } else {
-    console.error(err);
-    process.exitCode = 1;
-  }
+  // One readable line, never a stack trace: 2 for a usage error, 1 for any other failure.
+  console.error(`plexspaces-channel: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = err instanceof UsageError || (err instanceof ChannelError && err.code === 'InvalidConfiguration') ? 2 : 1;
 });

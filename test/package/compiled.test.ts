@@ -58,6 +58,14 @@ test('the CLI demo (the main job) runs from dist and checks every answer', async
   assert.match(stdout, "every job's answer checked");
 });
 
+test('the demo survives a worker terminated mid-run: it is replaced and every job is still checked', async () => {
+  const { stdout } = await node(['dist/src/cli/main.js', 'demo', '--workers', '2', '--jobs', '200', '--span', '2000', '--kill-worker-after', '20']);
+  assert.match(stdout, 'terminating worker');
+  assert.match(stdout, /worker \d+ died \(exit code 1\); starting a replacement/);
+  assert.match(stdout, `found ${countPrimes(0, 400_000)} primes below 400000`);
+  assert.match(stdout, /recovery: +1 worker\(s\) died and were replaced/);
+});
+
 test('the CLI rejects an unknown command with a one-line hint and exit code 2', async () => {
   try {
     await node(['dist/src/cli/main.js', 'frobnicate']);
