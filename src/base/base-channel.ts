@@ -79,7 +79,12 @@ export abstract class BaseChannel<R, S, T extends SendTarget, D extends Settleme
       send: (data, o) => this.send(data, o),
       next: (source, o) => this.#receiveFrom(source, o),
     };
-    transport.bind({ port: this.#policy, reportError, setStatus: (state, error) => this.#events.setStatus(state, error) });
+    transport.bind({
+      port: this.#policy,
+      reportError,
+      setStatus: (state, error) => this.#events.setStatus(state, error),
+      countDropped: (n) => this.#metrics.count('dropped', n),
+    });
   }
 
   get isClosed(): boolean {

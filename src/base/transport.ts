@@ -42,6 +42,8 @@ export interface TransportContext<D> {
   reportError(error: Error): void;
   /** A connection state change (backends with connections). */
   setStatus(state: 'connecting' | 'connected' | 'reconnecting', error?: Error): void;
+  /** Messages the backend dropped underneath (a bounded client buffer that overflowed): counted in stats().dropped. */
+  countDropped(n: number): void;
 }
 
 export interface Transport<R, S, T extends SendTarget, D extends SettlementState> extends OfferPort<T, OutgoingEnvelope> {
@@ -62,7 +64,11 @@ export interface Transport<R, S, T extends SendTarget, D extends SettlementState
   // ---- building and sending --------------------------------------------------------------
   /** The message object this backend sends (a subclass of OutgoingEnvelope where it needs more). */
   createMessage(id: string, data: Uint8Array, timestamp: number, fields: MessageFields | undefined): OutgoingEnvelope;
-  /** Bytes the message takes in the backend's format (compared with maxWireBytes). */
+  /**
+   * Bytes the message takes in the backend's format (compared with maxWireBytes). It may throw
+   * SerializationError for a message the backend cannot carry at all (a header name its protocol
+   * cannot encode): it is called once per message, before anything is sent.
+   */
   wireSize(message: OutgoingEnvelope): number;
   /** The common send, if it can be done now without waiting or fanning out; false: take the waiting path. */
   putNow(message: OutgoingEnvelope): boolean;
