@@ -29,7 +29,7 @@ import type { ResolvedOptions } from '../options.js';
 import { offerToAll, offerToAllSync, type BackpressurePolicy, type SendTarget } from './backpressure.js';
 import { ChannelEventHub } from './channel-events.js';
 import { DeadLetterSender } from './dead-letter.js';
-import { checkMessageFields, checkPayload, type MessageFields, type OutgoingEnvelope } from './outgoing.js';
+import { checkMessageFields, checkPayload, type MessageFields, type Outgoing } from './outgoing.js';
 import { Receiving } from './receiving.js';
 import { requestReply, type RequestPort } from './request-reply.js';
 import { SettlementPolicy } from './settlement.js';
@@ -119,7 +119,7 @@ export abstract class BaseChannel<R, S, T extends SendTarget, D extends Settleme
 
   sendBatch(messages: readonly (Uint8Array | OutgoingMessage)[], options: Pick<SendOptions, 'timeoutMs' | 'signal'> = {}): Promise<string[]> {
     // Not async: an all-fits batch resolves without the extra promise an async function adopts.
-    let batch: OutgoingEnvelope[];
+    let batch: Outgoing[];
     try {
       if (!Array.isArray(messages)) {
         throw new SerializationError('sendBatch takes an array of Uint8Array or { data, headers?, key? } objects', { channel: this.name });
@@ -291,7 +291,7 @@ export abstract class BaseChannel<R, S, T extends SendTarget, D extends Settleme
   }
 
   /** Checks a message (payload, fields, size in the backend's format) and builds it with a new id. */
-  protected buildMessage(data: unknown, fields: MessageFields | undefined, timestamp: number): OutgoingEnvelope {
+  protected buildMessage(data: unknown, fields: MessageFields | undefined, timestamp: number): Outgoing {
     const transport = this.#transport;
     checkPayload(data, this.capabilities.maxMessageBytes, this.name, transport.raiseLimitHint);
     if (fields !== undefined) checkMessageFields(fields, this.name);
@@ -349,7 +349,7 @@ export abstract class BaseChannel<R, S, T extends SendTarget, D extends Settleme
   }
 
   /** The waiting path: every target of the route under the backpressure mode; resolves to the groups reached. */
-  async #putWaiting(message: OutgoingEnvelope, route: Route, wait: WaitOptions): Promise<number> {
+  async #putWaiting(message: Outgoing, route: Route, wait: WaitOptions): Promise<number> {
     let targets: readonly T[];
     try {
       targets = await this.#transport.targets(route, message);
@@ -360,7 +360,7 @@ export abstract class BaseChannel<R, S, T extends SendTarget, D extends Settleme
     return this.#offerTo(message, targets, wait);
   }
 
-  async #offerTo(message: OutgoingEnvelope, targets: readonly T[], wait: WaitOptions): Promise<number> {
+  async #offerTo(message: Outgoing, targets: readonly T[], wait: WaitOptions): Promise<number> {
     const timeoutMs = wait?.timeoutMs ?? this.options.sendTimeoutMs;
     try {
       const groups = await offerToAll(this.#transport, message, targets, this.#backpressure, performance.now() + timeoutMs, timeoutMs, wait?.signal);
@@ -372,7 +372,7 @@ export abstract class BaseChannel<R, S, T extends SendTarget, D extends Settleme
     }
   }
 
-  async #putRest(batch: readonly OutgoingEnvelope[], from: number, wait: WaitOptions): Promise<string[]> {
+  async #putRest(batch: readonly Outgoing[], from: number, wait: WaitOptions): Promise<string[]> {
     const many = this.#transport.sendMany;
     for (let i = from; i < batch.length; ) {
       if (many !== undefined) {
@@ -395,7 +395,7 @@ export abstract class BaseChannel<R, S, T extends SendTarget, D extends Settleme
   }
 }
 
-function idsOf(batch: readonly OutgoingEnvelope[]): string[] {
+function idsOf(batch: readonly Outgoing[]): string[] {
   const ids = new Array<string>(batch.length);
   for (let i = 0; i < batch.length; i++) ids[i] = batch[i]!.id;
   return ids;
