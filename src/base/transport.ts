@@ -10,7 +10,7 @@
 //
 // Sync or async: a primitive may return a value or a promise where its signature allows both. The
 // in-memory backend answers synchronously (that is its speed); brokers answer with promises.
-import type { Capabilities, Channel, Message } from '../channel.js';
+import type { Capabilities, Channel, ChannelInfo, Message } from '../channel.js';
 import type { SettlePort, SettlementState } from '../delivery.js';
 import type { OfferPort, SendTarget } from './backpressure.js';
 import type { MessageFields, Outgoing } from './outgoing.js';
@@ -140,6 +140,8 @@ export interface Transport<R, S, T extends SendTarget, D extends SettlementState
   openInbox(): Inbox<S> | Promise<Inbox<S>>;
   /** Waiting in the receivers' queue, where known without a network call. */
   pending(): number | undefined;
+  /** What the channel and its groups hold (the template adds name and status); without it, only the receivers' pending count is known. */
+  inspect?(): Promise<Omit<ChannelInfo, 'name' | 'status'>>;
   /** Ends this handle: `unsettled` are its deliveries nobody settled (they go back for redelivery). */
   close(unsettled: readonly D[]): Promise<void>;
   beginTransaction?(): Promise<BackendTransaction<D>>;

@@ -20,6 +20,7 @@ import { claimCounted, MemoryOffers, NO_COUNT, NO_ROOM } from './memory-offer.js
 import { MemorySource, type MemoryTarget } from './memory-places.js';
 import { MemoryRequeue } from './memory-requeue.js';
 import { MemorySlots } from './memory-slots.js';
+import { inspectMemory } from './memory-inspect.js';
 import { waitAndTake, waitAndTakeSync, waitSliceMs } from './memory-waiting.js';
 import { MAX_SLOT_NAME_BYTES } from './control-block.js';
 import { channelErrorFromRing, isRingError } from './ring-errors.js';
@@ -346,6 +347,10 @@ export class MemoryTransport implements Transport<MemoryRaw, MemorySource, Memor
 
   pending(): number {
     return Math.max(0, this.shared.control.queued());
+  }
+
+  async inspect() {
+    return inspectMemory(this.shared);
   }
 
   async close(unsettled: readonly MemoryDeliveryObject[]): Promise<void> {
