@@ -28,6 +28,7 @@ export function addDemoCommand(program: Command): void {
         span: flags.span,
         killWorkerAfter: flags.killWorkerAfter ?? 0,
         log: flags.json ? () => {} : (line) => console.log(line),
+        progress: flags.json ? 'quiet' : 'auto',
       });
       if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
     });
