@@ -1,23 +1,15 @@
 // No import cycles in src/ or native-queue/ (a cycle made memory-channel.ts and subscription.ts
 // depend on load order), and the layers import only downwards: native-queue imports nothing
 // from src/; the shared layer (src/base and the files beside channel.ts) imports no backend.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { typeScriptFilesUnder } from '../support/source-files.js';
 
 const test = suite('imports');
 const root = resolve(new URL('../../', import.meta.url).pathname);
 
-function sourcesUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir)) {
-    const path = join(dir, entry);
-    if (statSync(path).isDirectory()) out.push(...sourcesUnder(path));
-    else if (entry.endsWith('.ts')) out.push(path);
-  }
-  return out;
-}
 
 /** Static imports (type-only imports included: they still say which way a module depends). */
 function importsOf(file: string): string[] {
@@ -29,7 +21,7 @@ function importsOf(file: string): string[] {
   return out;
 }
 
-const files = [...sourcesUnder(join(root, 'src')), ...sourcesUnder(join(root, 'native-queue'))];
+const files = [...typeScriptFilesUnder(join(root, 'src')), ...typeScriptFilesUnder(join(root, 'native-queue'))];
 const graph = new Map(files.map((f) => [f, importsOf(f)]));
 const rel = (f: string) => relative(root, f);
 
