@@ -46,6 +46,7 @@ export function laneOptions(laneBytes: number) {
 export class PoolThread {
   readonly id = nextThreadId++;
   readonly worker: Worker;
+  readonly threadId: number;
   /** main → worker; 'error' backpressure: a frame that does not fit now is taken back, never waited on. */
   readonly tasks: InMemoryChannel;
   /** worker → main; the worker blocks while it is full. */
@@ -86,6 +87,7 @@ export class PoolThread {
       userData: config.userData,
     };
     this.worker = new Worker(WORKER_START, { workerData: setup, resourceLimits: config.resourceLimits });
+    this.threadId = this.worker.threadId; // the Worker's own reads -1 once it has exited
     // An idle pool does not keep the process alive; while tasks are out, the pool's result loop does.
     this.worker.unref();
     this.worker.once('message', () => {
@@ -165,6 +167,7 @@ export class PoolThread {
     if (this.state === 'exited') return this.exited;
     this.endedBy ??= reason;
     this.state = 'stopping';
+    this.worker.ref(); // whoever awaits the stop keeps the process alive until the thread is gone
     void this.tasks.close();
     this.stopTimer ??= setTimeout(() => void this.worker.terminate(), STOP_GRACE_MS);
     this.stopTimer.unref();
@@ -174,6 +177,7 @@ export class PoolThread {
   terminate(reason: string): Promise<number> {
     if (this.state === 'exited') return this.exited;
     this.endedBy ??= reason;
+    this.worker.ref();
     void this.worker.terminate();
     return this.exited;
   }

@@ -152,6 +152,7 @@ export class Pool<Task = unknown, Result = unknown> extends EventEmitter {
       const finished = await waitAtMost(this.#flow.idle(), timeoutMs);
       if (!finished) this.#rejectEverything(() => new ChannelClosedError(`the pool closed before this task finished (close() timeoutMs ${timeoutMs} ran out)`));
       await this.#threads.stopAll(finished ? 'close' : 'destroy');
+      this.#flow.dispose();
     })();
     return this.#closing;
   }
@@ -164,6 +165,7 @@ export class Pool<Task = unknown, Result = unknown> extends EventEmitter {
     this.#rejectEverything(() => new ChannelClosedError('the pool was destroyed before this task finished'));
     this.#closing = (async () => {
       await this.#threads.stopAll('destroy');
+      this.#flow.dispose();
       await pending;
     })();
     return this.#closing;

@@ -58,6 +58,12 @@ export class TaskFlow {
   private dispatchScheduled = false;
   private readonly dispatchNow = () => this.dispatch();
   private idleWaiters: (() => void)[] = [];
+  /**
+   * The threads are unref'd (an idle pool does not keep the process alive); this timer is ref'd
+   * while any task is queued or out, so a process awaiting a task does not exit under it.
+   */
+  private readonly keepAlive = setInterval(() => {}, 1 << 30);
+  private holding = false;
 
   constructor(
     private readonly config: FlowConfig,
@@ -66,11 +72,21 @@ export class TaskFlow {
     bell: SharedArrayBuffer,
   ) {
     this.bell = new Int32Array(bell);
+    this.keepAlive.unref();
+  }
+
+  /** Stops the keep-alive timer for good (the pool is closed). */
+  dispose(): void {
+    clearInterval(this.keepAlive);
   }
 
   /** Queues a task; dispatch runs once per microtask turn, so a loop of run() calls fills frames. */
   submit(task: PoolTask): void {
     this.queue.push(task);
+    if (!this.holding) {
+      this.holding = true;
+      this.keepAlive.ref();
+    }
     if (!this.dispatchScheduled) {
       this.dispatchScheduled = true;
       queueMicrotask(this.dispatchNow);
@@ -314,7 +330,12 @@ export class TaskFlow {
   }
 
   private checkIdle(): void {
-    if (this.idleWaiters.length === 0 || this.queue.length > 0 || this.inFlight > 0) return;
+    if (this.queue.length > 0 || this.inFlight > 0) return;
+    if (this.holding) {
+      this.holding = false;
+      this.keepAlive.unref();
+    }
+    if (this.idleWaiters.length === 0) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();

@@ -59,10 +59,13 @@ export class ThreadSet implements ThreadPort {
   /** Stops threads idle past idleTimeoutMs, down to minThreads. */
   stopIdle(): void {
     const now = performance.now();
+    let staying = 0;
+    for (const t of this.live) if (t.state !== 'stopping') staying++;
     for (const thread of this.ready.slice()) {
-      if (this.live.length <= this.bounds.minThreads) return;
+      if (staying <= this.bounds.minThreads) return;
       if (thread.outstanding === 0 && now - thread.idleSince >= this.bounds.idleTimeoutMs) {
         this.ready = this.ready.filter((t) => t !== thread);
+        staying--;
         void thread.stop('idle');
       }
     }
@@ -106,7 +109,7 @@ export class ThreadSet implements ThreadPort {
     const reason = thread.endedBy ?? (neverReady ? 'start-failed' : 'died');
     if (thread.endedBy === undefined) this.counters.threadDeaths++;
     else this.counters.threadsStopped++;
-    this.events.emit('threadExit', { id: thread.id, threadId: thread.worker.threadId, reason, code } satisfies ThreadExit);
+    this.events.emit('threadExit', { id: thread.id, threadId: thread.threadId, reason, code } satisfies ThreadExit);
     if (thread.outstanding > 0) this.flow.threadDied(thread);
     else void thread.closeLanes();
     if (reason === 'start-failed' && this.failedToStart(thread, code)) return;
