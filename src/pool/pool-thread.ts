@@ -13,6 +13,12 @@ const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const WORKER_SCRIPT = new URL(`../../workers/pool-worker.${FROM_SOURCE ? 'ts' : 'js'}`, import.meta.url);
 const WORKER_START = FROM_SOURCE ? new URL('../../workers/pool-worker-dev.mjs', import.meta.url) : WORKER_SCRIPT;
 
+/**
+ * A worker inherits its parent's Node flags; --input-type (a parent started with `node
+ * --input-type=module -e …`) applies to string input only and makes a worker fail to load.
+ */
+const WORKER_EXEC_ARGV = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
+
 /** A worker asked to stop that has not exited after this long is terminated. */
 const STOP_GRACE_MS = 5000;
 
@@ -86,7 +92,7 @@ export class PoolThread {
       frameBytes: config.frameBytes,
       userData: config.userData,
     };
-    this.worker = new Worker(WORKER_START, { workerData: setup, resourceLimits: config.resourceLimits });
+    this.worker = new Worker(WORKER_START, { workerData: setup, resourceLimits: config.resourceLimits, execArgv: WORKER_EXEC_ARGV });
     this.threadId = this.worker.threadId; // the Worker's own reads -1 once it has exited
     // An idle pool does not keep the process alive; while tasks are out, the pool's result loop does.
     this.worker.unref();

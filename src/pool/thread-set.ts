@@ -122,7 +122,7 @@ export class ThreadSet implements ThreadPort {
     if (this.ready.length > 0) return false;
     const error = thread.error;
     if (error === undefined && ++this.silentStartFailures < SILENT_START_FAILURES) return false;
-    const why = error !== undefined ? `its task module failed: ${(error as Error).message ?? String(error)}` : `it exited with code ${code} before it was ready, ${SILENT_START_FAILURES} times in a row`;
+    const why = error !== undefined ? `loading failed: ${(error as Error).message ?? String(error)}` : `it exited with code ${code} before it was ready, ${SILENT_START_FAILURES} times in a row`;
     this.silentStartFailures = 0;
     this.flow.rejectQueued(() => new InvalidConfigurationError(`the pool's worker thread could not start (${why}); check the pool's filename and the module's top-level code`, { cause: error }));
     return true;
