@@ -1,0 +1,65 @@
+// Issue 13: exporting metrics is free until they are read. The channel loop of the
+// channel-promise-pairs case (await send, await receive, one thread), on a channel with no
+// exporter and on one registered with prom-client and OpenTelemetry, rounds alternating; and
+// what one scrape of 10 channels costs (prom-client text).
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { Registry } from 'prom-client';
+import { MESSAGE_BYTES, makeMessage, median, nowNs } from '../harness/measure.js';
+import type { BenchCase } from '../harness/types.js';
+import { InMemoryChannel } from '../../src/backends/memory/index.js';
+import { MetricSources, exposeToOpenTelemetry, exposeToPrometheus } from '../../src/metrics/index.js';
+
+async function pairs(channel: InMemoryChannel, message: Uint8Array, count: number): Promise<number> {
+  const start = nowNs();
+  for (let i = 0; i < count; i++) {
+    await channel.send(message);
+    await channel.receive();
+  }
+  return count / ((nowNs() - start) / 1e9);
+}
+
+export const metricsOverhead: BenchCase = {
+  id: 'metrics.overhead',
+  title: 'metrics exported vs not, and the cost of a scrape',
+  async run(ctx) {
+    const count = ctx.size(200_000, 5_000);
+    const message = makeMessage(MESSAGE_BYTES);
+    const plain = new InMemoryChannel();
+    const exported = new InMemoryChannel();
+    const sources = new MetricSources();
+    sources.addChannel(exported);
+    const registry = new Registry();
+    const provider = new MeterProvider();
+    exposeToPrometheus(sources, registry);
+    exposeToOpenTelemetry(sources, provider.getMeter('bench'));
+    const many = Array.from({ length: 9 }, () => new InMemoryChannel());
+    for (const c of many) sources.addChannel(c);
+    try {
+      await pairs(plain, message, count / 10);
+      await pairs(exported, message, count / 10);
+      const a: number[] = [];
+      const b: number[] = [];
+      for (let r = 0; r < ctx.size(5, 1); r++) {
+        a.push(await pairs(plain, message, count));
+        b.push(await pairs(exported, message, count));
+      }
+      const scrapes = ctx.size(200, 10);
+      let scrapeNs = 0;
+      for (let i = 0; i < scrapes; i++) {
+        const start = nowNs();
+        await registry.metrics();
+        scrapeNs += nowNs() - start;
+        await new Promise((r) => setImmediate(r)); // (not timed) the next scrape takes a new reading
+      }
+      const scrapeUs = scrapeNs / scrapes / 1000;
+      return [
+        { id: 'metrics.plain.pairs', label: 'channel send+receive pairs, no exporter', value: median(a), unit: 'pair/s', better: 'higher', detail: `${count} pairs a round` },
+        { id: 'metrics.exported.pairs', label: 'the same, exported to prom-client and OpenTelemetry', value: median(b), unit: 'pair/s', better: 'higher', detail: `${count} pairs a round` },
+        { id: 'metrics.scrape.us', label: 'one prom-client scrape of 10 channels', value: scrapeUs, unit: 'µs', better: 'lower', detail: `${scrapes} scrapes` },
+      ];
+    } finally {
+      await provider.shutdown();
+      await Promise.all([plain.close(), exported.close(), ...many.map((c) => c.close())]);
+    }
+  },
+};
