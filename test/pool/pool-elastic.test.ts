@@ -11,8 +11,11 @@ const test = suite('Pool grows and shrinks');
 test.after.each(destroyPools);
 
 test('a burst grows the pool from minThreads to maxThreads; idle, it shrinks back; a second burst grows it again', async () => {
-  // 3 threads on 2 cores: the tasks sleep (Atomics.wait), they do not spin.
-  const pool = testPool<Behaviour, unknown>({ filename: BEHAVIOURS, codec: 'v8', minThreads: 1, maxThreads: 3, idleTimeoutMs: 300 });
+  // 3 threads on 2 cores: the tasks block (Atomics.wait), they do not spin. They are held until
+  // three threads run them at once, so growth is observed however long threads take to start.
+  const flags = new SharedArrayBuffer(4 * 4);
+  const gate = new Int32Array(flags);
+  const pool = testPool<Behaviour, unknown>({ filename: BEHAVIOURS, codec: 'v8', minThreads: 1, maxThreads: 3, idleTimeoutMs: 300, workerData: { flags } });
   const starts: number[] = [];
   const exits: ThreadExit[] = [];
   pool.on('threadStart', (e: { id: number }) => starts.push(e.id));
@@ -21,16 +24,17 @@ test('a burst grows the pool from minThreads to maxThreads; idle, it shrinks bac
   assert.is(pool.stats().threads, 1, 'minThreads at rest');
 
   for (const burst of [1, 2]) {
-    let busiest = 0;
-    const watching = setInterval(() => (busiest = Math.max(busiest, pool.stats().busyThreads)), 2);
-    const tasks = Array.from({ length: 60 }, () => pool.run({ op: 'sleep', ms: 20 }));
-    assert.equal(await Promise.all(tasks), new Array(60).fill(20), `burst ${burst}: every task done`);
-    clearInterval(watching);
-    assert.is(pool.stats().peakThreads, 3, `burst ${burst}: grew to maxThreads`);
-    assert.is(busiest, 3, `burst ${burst}: all three threads ran tasks at once`);
+    Atomics.store(gate, 0, 0);
+    const tasks = Array.from({ length: 60 }, () => pool.run({ op: 'hold', gate: 0 }));
+    await until(`burst ${burst}: three threads running tasks at once`, () => pool.stats().busyThreads === 3, 30_000);
+    assert.is(pool.stats().threads, 3, `burst ${burst}: grew to maxThreads, no further`);
+    Atomics.store(gate, 0, 1);
+    Atomics.notify(gate, 0);
+    assert.equal(await Promise.all(tasks), new Array(60).fill('released'), `burst ${burst}: every task done`);
     await until(`burst ${burst}: shrink back to minThreads`, () => pool.stats().threads === 1, 15_000);
     assert.is(exits.filter((e) => e.reason === 'idle').length, 2 * burst, `burst ${burst}: two threads stopped for idleness`);
   }
+  assert.is(pool.stats().peakThreads, 3);
   assert.is(starts.length, 5, 'the first thread, then two more per burst');
   assert.is(pool.stats().threadDeaths, 0);
   // Once at minThreads it stays there, however long it is idle.

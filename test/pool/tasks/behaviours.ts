@@ -14,6 +14,7 @@ export type Behaviour =
   | { op: 'exit-once'; index: number }
   | { op: 'throw-once'; index: number }
   | { op: 'sleep'; ms: number; index?: number }
+  | { op: 'hold'; gate: number }
   | { op: 'async-sleep'; ms: number }
   | { op: 'oom' }
   | { op: 'bytes'; length: number }
@@ -57,6 +58,10 @@ export default async function behave(task: Behaviour): Promise<unknown> {
     case 'sleep':
       Atomics.wait(sleepWord, 0, 0, task.ms); // blocks this worker, like CPU work would, without spinning
       return task.ms;
+    case 'hold':
+      // Blocks this worker (without spinning) until the main thread sets flags[gate] (30 s at most).
+      Atomics.wait(flags!, task.gate, 0, 30_000);
+      return 'released';
     case 'async-sleep':
       await new Promise((resolve) => setTimeout(resolve, task.ms));
       return 'slept';
