@@ -26,7 +26,7 @@ export interface PoolOptions {
   resourceLimits?: ResourceLimits;
   /** How tasks and results become bytes: 'bytes' (Uint8Array in and out, the default), 'v8' (structured clone), 'json'. */
   codec?: CodecName;
-  /** Tasks handed to one worker at most before their results are in. Default 1024; the pool hands out fewer for slow tasks (about 4 ms of work each). */
+  /** Tasks handed to one worker at most before their results are in. Default 4096; the pool hands out fewer for slow tasks (about 4 ms of work each). */
   maxInFlightPerWorker?: number;
   /** Restarts of a task whose thread died while running it, before it fails with WorkerDiedError. Default 2. */
   maxRetries?: number;
@@ -96,7 +96,7 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
     maxQueue,
     resourceLimits,
     codec,
-    maxInFlightPerWorker: count('maxInFlightPerWorker', options.maxInFlightPerWorker ?? 1024, 1, 65536),
+    maxInFlightPerWorker: count('maxInFlightPerWorker', options.maxInFlightPerWorker ?? 4096, 1, 65536),
     maxRetries: count('maxRetries', options.maxRetries ?? 2, 0, 1000),
     retryOnThrow: count('retryOnThrow', options.retryOnThrow ?? 0, 0, 1000),
     laneBytes,

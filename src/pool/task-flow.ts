@@ -110,9 +110,10 @@ export class TaskFlow {
       for (const thread of ready) {
         if (queue.length === 0) break;
         const room = this.laneFull.has(thread) ? 0 : Math.min(thread.room, limit - thread.outstanding);
-        // At most half the limit per frame: the next frame is in the lane before the worker
-        // finishes this one, so a busy worker never parks between frames.
-        const share = Math.min(Math.ceil(queue.length / left--), Math.ceil(limit / 2));
+        // At most a quarter of the limit per frame: the next frames are in the lane before the
+        // worker finishes this one, so a busy worker does not park between frames even when the
+        // main thread is slow to come back (a futex wake costs tens of µs, more on a busy machine).
+        const share = Math.min(Math.ceil(queue.length / left--), Math.ceil(limit / 4));
         if (room > 0) this.sendFrame(thread, Math.min(room, share));
       }
       this.threads.backlog(queue.length, limit);
