@@ -58,7 +58,8 @@ export const COMPARISONS: readonly Comparison[] = [
   // issue 13 — metrics: our histogram is kept only while it beats hdr-histogram-js; exporting is free
   { figure: 'metrics.histogram.ours.nsPerRecord', peer: 'metrics.histogram.hdr.nsPerRecord', target: { atMost: 1, text: 'beats hdr-histogram-js (JS)' }, issue: 13 },
   { figure: 'metrics.histogram.ours.nsPerRecord', peer: 'metrics.histogram.hdrWasm.nsPerRecord', target: { atMost: 1, text: 'beats hdr-histogram-js (WASM)' }, issue: 13 },
-  { figure: 'metrics.exported.pairs', peer: 'metrics.plain.pairs', target: { atLeast: 0.9, text: '≈ 1× (nothing on the hot path)' }, issue: 13 },
+  // context: the same code runs either way (the exporters read stats() at scrape time only; test/metrics counts the reads)
+  { figure: 'metrics.exported.pairs', peer: 'metrics.plain.pairs' },
 ];
 
 export function meets(value: number, target: Target): boolean {
