@@ -14,7 +14,7 @@ import { isChannelError } from '../src/errors.js';
 import { codecNamed, type CodecName } from '../src/pool/codecs.js';
 import { thrownInfo } from '../src/pool/pool-errors.js';
 import { FRAME_HEADER_BYTES, RESULT_OK, RESULT_SKIPPED, RESULT_THREW, ResultFrameWriter, TaskFrameReader } from '../src/pool/task-frames.js';
-import { BELL, CANCELLED, RUNNING, type PoolWorkerSetup } from '../src/pool/thread-control.js';
+import { BELL, CANCELLED, FRAMES_SENT, RUNNING, type PoolWorkerSetup } from '../src/pool/thread-control.js';
 
 const FLUSH_AFTER_MS = 1;
 
@@ -83,6 +83,7 @@ function flush(): void {
   if (writer.count === 0) return;
   results.sendSync(writer.frame()); // copies the frame into the ring: the writer's buffer is free again
   writer.reset();
+  Atomics.add(bell, FRAMES_SENT, 1);
   wakeIfSleeping(bell, BELL);
 }
 

@@ -15,10 +15,15 @@ import type { PoolTask } from './pool-task.js';
 import type { PoolThread } from './pool-thread.js';
 import { FRAME_HEADER_BYTES, RESULT_OK, RESULT_SKIPPED, RESULT_THREW, ResultFrameReader, TaskFrameWriter } from './task-frames.js';
 import { TaskQueue } from './task-queue.js';
-import { BELL } from './thread-control.js';
+import { BELL, FRAMES_SENT } from './thread-control.js';
 
 /** Longest park of the result loop before it looks again (a lost wake-up costs at most this). */
 const PARK_SLICE_MS = 50;
+/**
+ * How long the result loop watches the frame count before it parks. Short: the main thread must
+ * not spin for long on a 2-core machine, but a frame that comes within it saves a park and wake.
+ */
+const WATCH_BEFORE_PARK_MS = 0.02;
 /** How much work (in the workers' measured run time) to keep handed out to each worker. */
 const TARGET_BACKLOG_MS = 4;
 /** Tasks handed to a worker before any run time has been measured. */
@@ -210,6 +215,7 @@ export class TaskFlow {
           this.dispatch();
           continue;
         }
+        if (this.frameComing()) continue;
         const seen = armBell(this.bell, BELL);
         got = await this.collect();
         if (got > 0 || this.dying.length > 0) {
@@ -222,6 +228,16 @@ export class TaskFlow {
       this.pumping = false;
     }
     this.checkIdle();
+  }
+
+  /** Watches the workers' frame count for a few µs: true when a frame was sent meanwhile. */
+  private frameComing(): boolean {
+    const before = Atomics.load(this.bell, FRAMES_SENT);
+    const until = performance.now() + WATCH_BEFORE_PARK_MS;
+    while (performance.now() < until) {
+      if (Atomics.load(this.bell, FRAMES_SENT) !== before) return true;
+    }
+    return false;
   }
 
   /** Reads every result frame waiting on the lanes of live threads with tasks out. */

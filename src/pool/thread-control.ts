@@ -8,12 +8,16 @@
 //                      when a running task is aborted (its thread is then terminated).
 //   [CANCELLED + s]    1: the task in slot s was aborted; the worker skips it if it has not started.
 // Pool-wide (`bell`): one native-queue bell line the workers ring after sending results, so the
-//                      main thread parks on one word whatever worker answers.
+//                      main thread parks on one word whatever worker answers; and on the next
+//                      line [FRAMES_SENT], a count of result frames sent, which the main thread
+//                      watches for a few µs before it parks (a park and wake costs tens of µs).
 
 export const RUNNING = 0;
 export const CANCELLED = 1;
 export const BELL = 0;
-export const BELL_BYTES = 128;
+/** Word index of the result-frame count (its own 128-byte line, apart from the bell's). */
+export const FRAMES_SENT = 32;
+export const BELL_BYTES = 256;
 
 export function createControl(slots: number): SharedArrayBuffer {
   return new SharedArrayBuffer((CANCELLED + slots) * 4);
