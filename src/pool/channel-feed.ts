@@ -58,7 +58,8 @@ export function feedPool(pool: Pool<Uint8Array, Uint8Array>, input: Channel, out
   options.signal?.addEventListener('abort', () => stopper.abort(), { once: true });
   if (options.signal?.aborted) stopper.abort();
 
-  const limit = () => perWorker * Math.max(1, pool.stats().threads);
+  // The thread count, not stats(): stats() builds latency percentiles, and this runs per delivery.
+  const limit = () => perWorker * Math.max(1, pool.liveThreads);
 
   const handle = async (delivery: Delivery): Promise<void> => {
     try {
@@ -82,9 +83,10 @@ export function feedPool(pool: Pool<Uint8Array, Uint8Array>, input: Channel, out
         await Promise.race([new Promise<void>((resolve) => (wake = resolve)), stopped]);
         continue;
       }
-      let delivery: Delivery;
+      let deliveries: Delivery[];
       try {
-        delivery = await input.receiveDelivery({ signal: stopper.signal });
+        // As many as there is room for, in one call: waits for the first, takes what else is there.
+        deliveries = await input.receiveBatch(limit() - counts.inFlight, { signal: stopper.signal });
       } catch (err) {
         if (isChannelError(err, 'Aborted') || isChannelError(err, 'ChannelClosed')) break;
         if (isChannelError(err, 'BackendError') || isChannelError(err, 'Timeout')) {
@@ -93,11 +95,13 @@ export function feedPool(pool: Pool<Uint8Array, Uint8Array>, input: Channel, out
         }
         throw err;
       }
-      counts.received++;
-      counts.inFlight++;
-      const work = handle(delivery);
-      running.add(work);
-      void work.finally(() => running.delete(work));
+      for (const delivery of deliveries) {
+        counts.received++;
+        counts.inFlight++;
+        const work = handle(delivery);
+        running.add(work);
+        void work.finally(() => running.delete(work));
+      }
     }
   };
 

@@ -130,6 +130,11 @@ export class Pool<Task = unknown, Result = unknown> extends EventEmitter {
     return feedPool(this as Pool<Uint8Array, Uint8Array>, input, output, options);
   }
 
+  /** Threads alive now (starting, running, idle, stopping): the number stats().threads gives, without building the stats. */
+  get liveThreads(): number {
+    return this.#threads.live.length;
+  }
+
   /** Threads ready to run tasks (Node Worker objects). */
   get threads(): readonly Worker[] {
     return this.#threads.workers;
