@@ -4,7 +4,7 @@
 import * as assert from 'uvu/assert';
 import { createRing, type Ring, type RingKind } from '../../native-queue/index.js';
 import { STRESS_HEADER_BYTES } from './workers/stress-message.js';
-import { checkTally, makeTallies, startWorker, within, type ConsumerReport, type TestWorker } from './helpers.js';
+import { checkTally, makeTallies, startWorker, totalRecovery, within, type ConsumerReport, type Recovery, type TestWorker } from './helpers.js';
 
 export interface StressPlan {
   kind: RingKind;
@@ -21,7 +21,8 @@ export interface StressPlan {
   timeoutMs: number;
 }
 
-export async function runStress(plan: StressPlan): Promise<{ delivered: number }> {
+/** `delivered`: messages the consumers got; `recovery`: what their handles recovered (mpmc), added up. */
+export async function runStress(plan: StressPlan): Promise<{ delivered: number; recovery: Recovery }> {
   const ring: Ring = createRing(plan.kind, {
     capacityBytes: plan.capacityBytes,
     maxProducers: plan.maxProducers ?? plan.producers.length,
@@ -98,7 +99,7 @@ export async function runStress(plan: StressPlan): Promise<{ delivered: number }
       }
       assert.is(checkTally(tallies[p] as SharedArrayBuffer, got, p), undefined);
     }
-    return { delivered };
+    return { delivered, recovery: totalRecovery(reports) };
   } finally {
     await Promise.all(all.map((w) => w.worker.terminate()));
   }

@@ -2,7 +2,7 @@
 // (length, checksum), per-producer order, and marking each (producer, seq) in a shared tally so
 // the test can prove no message was lost or duplicated across all consumers.
 import { parentPort, workerData } from 'node:worker_threads';
-import { attachRing, RingError, type RingDescriptor } from '../../../native-queue/index.js';
+import { attachRing, MpmcRing, RingError, type RingDescriptor } from '../../../native-queue/index.js';
 import { checkMessage, readU32 } from './stress-message.js';
 
 interface ConsumerData {
@@ -25,6 +25,8 @@ interface ConsumerData {
    * marked consumed after the visit.
    */
   viewsOnly?: boolean;
+  /** mpmc: where to keep this handle's recovery counters up to date (claimsAbandoned, recordsAdopted, releasesTakenOver), so a test can watch them while it runs. */
+  recoveryOut?: SharedArrayBuffer;
 }
 
 const data = workerData as ConsumerData;
@@ -59,8 +61,14 @@ function take(message: Uint8Array): void {
 }
 
 const nap = new Int32Array(new SharedArrayBuffer(4));
+const recoveryOut = data.recoveryOut === undefined ? undefined : new Int32Array(data.recoveryOut);
 let closed = false;
 while (!closed) {
+  if (recoveryOut !== undefined && ring instanceof MpmcRing) {
+    Atomics.store(recoveryOut, 0, ring.claimsAbandoned);
+    Atomics.store(recoveryOut, 1, ring.recordsAdopted);
+    Atomics.store(recoveryOut, 2, ring.releasesTakenOver);
+  }
   let got = 0;
   if (data.mode === 'drain') {
     got = ring.drain(take, 256);
@@ -84,4 +92,6 @@ while (!closed) {
     else throw error;
   }
 }
-parentPort?.postMessage({ received, problems });
+// What this handle's recovery did (mpmc): the kill tests count their hits with it.
+const recovery = ring instanceof MpmcRing ? { claimsAbandoned: ring.claimsAbandoned, recordsAdopted: ring.recordsAdopted, releasesTakenOver: ring.releasesTakenOver } : undefined;
+parentPort?.postMessage({ received, problems, recovery });
