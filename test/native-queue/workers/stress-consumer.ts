@@ -25,6 +25,13 @@ interface ConsumerData {
    * marked consumed after the visit.
    */
   viewsOnly?: boolean;
+  /**
+   * viewsOnly: work on each view this long (microseconds, busy) before the next read call, as a
+   * consumer that processes messages in place does. A victim that only checks its message holds
+   * it for a microsecond and naps 1 ms whenever the others took everything first, so a kill
+   * nearly always found it holding nothing; this is the time a kill finds it holding records.
+   */
+  holdMicros?: number;
   /** mpmc: where to keep this handle's recovery counters up to date (claimsAbandoned, recordsAdopted, releasesTakenOver), so a test can watch them while it runs. */
   recoveryOut?: SharedArrayBuffer;
 }
@@ -36,6 +43,8 @@ const lastSeq = new Array<number>(data.producers).fill(-1);
 const received = new Array<number>(data.producers).fill(0);
 const problems: string[] = [];
 const progress = data.progress === undefined ? undefined : new Int32Array(data.progress);
+/** How long take() holds each view (ms; 0: not at all). */
+const holdUntil = data.viewsOnly === true ? (data.holdMicros ?? 0) / 1000 : 0;
 
 function take(message: Uint8Array): void {
   const problem = checkMessage(message, data.maxPayload);
@@ -58,6 +67,12 @@ function take(message: Uint8Array): void {
   received[producer] = (received[producer] as number) + 1;
   Atomics.add(tally, seq, 1);
   if (progress !== undefined) Atomics.add(progress, 0, 1);
+  if (holdUntil !== 0) {
+    const until = performance.now() + holdUntil;
+    while (performance.now() < until) {
+      // Holding the view (and, in drain, the rest of its run), as a consumer at work on it.
+    }
+  }
 }
 
 const nap = new Int32Array(new SharedArrayBuffer(4));
