@@ -44,7 +44,7 @@ const received = new Array<number>(data.producers).fill(0);
 const problems: string[] = [];
 const progress = data.progress === undefined ? undefined : new Int32Array(data.progress);
 /** How long take() holds each view (ms; 0: not at all). */
-const holdUntil = data.viewsOnly === true ? (data.holdMicros ?? 0) / 1000 : 0;
+const holdMs = data.viewsOnly === true ? (data.holdMicros ?? 0) / 1000 : 0;
 
 function take(message: Uint8Array): void {
   const problem = checkMessage(message, data.maxPayload);
@@ -67,8 +67,8 @@ function take(message: Uint8Array): void {
   received[producer] = (received[producer] as number) + 1;
   Atomics.add(tally, seq, 1);
   if (progress !== undefined) Atomics.add(progress, 0, 1);
-  if (holdUntil !== 0) {
-    const until = performance.now() + holdUntil;
+  if (holdMs !== 0) {
+    const until = performance.now() + holdMs;
     while (performance.now() < until) {
       // Holding the view (and, in drain, the rest of its run), as a consumer at work on it.
     }
