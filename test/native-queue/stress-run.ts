@@ -67,9 +67,20 @@ export async function runStress(plan: StressPlan): Promise<{ delivered: number; 
         continue;
       }
       const { afterMessages } = plan.victim;
+      // A victim that fails (or exits) before it gets there must end this wait, not leave it
+      // polling for ever: that kept the process alive after the failure was reported.
+      let gone: unknown;
+      producer.exited.then((code) => (gone ??= new Error(`the victim exited (code ${code}) after ${Atomics.load(progress, i)} of ${afterMessages} messages`)));
+      producer.next().then(
+        () => (gone ??= new Error('the victim finished before it was killed')),
+        (err: unknown) => (gone ??= err),
+      );
       finished.push(
         (async () => {
-          while (Atomics.load(progress, i) < afterMessages) await new Promise((r) => setTimeout(r, 2));
+          while (Atomics.load(progress, i) < afterMessages) {
+            if (gone !== undefined) throw gone;
+            await new Promise((r) => setTimeout(r, 2));
+          }
           // Terminated in the middle of its send loop: possibly half-way through a record.
           await producer.worker.terminate();
           victimSent = Atomics.load(progress, i);
@@ -85,7 +96,9 @@ export async function runStress(plan: StressPlan): Promise<{ delivered: number; 
     ring.close();
     const reports = await within(Promise.all(consumers.map((c) => c.next<ConsumerReport>())), plan.timeoutMs, `${plan.kind} consumers`);
     const problems = reports.flatMap((r) => r.problems);
-    assert.equal(problems, [], 'every message intact and in order');
+    // With what the consumers recovered: a corrupt message after an abandoned claim of a thread
+    // that was only slow (descheduled past abandonAfterMs) is the ring's documented residual risk.
+    assert.equal(problems, [], `every message intact and in order (the consumers' recovery: ${JSON.stringify(totalRecovery(reports))})`);
     let delivered = 0;
     for (let p = 0; p < counts.length; p++) {
       const got = reports.reduce((sum, r) => sum + (r.received[p] as number), 0);
