@@ -12,7 +12,7 @@ export interface StressPlan {
   maxProducers?: number;
   producers: { count: number; mode: 'sync' | 'batch' | 'reserve' | 'reserve-in-place' }[];
   consumers: ('drain' | 'view' | 'receive')[];
-  /** Terminate this producer once it has sent `afterMessages`, then check the survivors. */
+  /** Terminate this producer once it has sent `afterMessages` (hangInClaim: once it is stuck in the claim of message `afterMessages`), then check the survivors. */
   victim?: { producer: number; afterMessages: number; hangInClaim?: boolean };
   /** mpsc + victim: reclaim the victim's lane and start one more producer with this many messages. */
   replacementCount?: number;
@@ -36,11 +36,13 @@ export async function runStress(plan: StressPlan): Promise<{ delivered: number; 
   const progressBuffer = new SharedArrayBuffer(4 * counts.length);
   const progress = new Int32Array(progressBuffer);
   const lanesBuffer = new SharedArrayBuffer(4 * counts.length);
+  /** Set by a hangInClaim victim once it is stuck inside its claim. */
+  const inClaim = new SharedArrayBuffer(4);
   const descriptor = ring.describe();
   const all: TestWorker[] = [];
   const startProducer = (producer: number, count: number, mode: string) => {
     const hangAt = plan.victim?.producer === producer && plan.victim.hangInClaim ? plan.victim.afterMessages : undefined;
-    const worker = startWorker('stress-producer', { descriptor, producer, count, maxPayload, mode, hangAt, progress: progressBuffer, lanes: lanesBuffer });
+    const worker = startWorker('stress-producer', { descriptor, producer, count, maxPayload, mode, hangAt, inClaim: hangAt === undefined ? undefined : inClaim, progress: progressBuffer, lanes: lanesBuffer });
     all.push(worker);
     return worker;
   };
@@ -77,8 +79,13 @@ export async function runStress(plan: StressPlan): Promise<{ delivered: number; 
       );
       finished.push(
         (async () => {
-          while (Atomics.load(progress, i) < afterMessages) {
+          // A hangInClaim victim is killed once it is stuck in its claim, not while it still
+          // waits for room to reserve it (which left no claim behind, 1 trial in 22).
+          const there = () => (plan.victim?.hangInClaim ? Atomics.load(new Int32Array(inClaim), 0) === 1 : Atomics.load(progress, i) >= afterMessages);
+          const until = Date.now() + plan.timeoutMs;
+          while (!there()) {
             if (gone !== undefined) throw gone;
+            if (Date.now() > until) throw new Error(`the victim never got to message ${afterMessages}${plan.victim?.hangInClaim ? "'s claim" : ''}`);
             await new Promise((r) => setTimeout(r, 2));
           }
           // Terminated in the middle of its send loop: possibly half-way through a record.
