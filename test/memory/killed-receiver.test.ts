@@ -23,7 +23,8 @@ const TRIALS = 12;
  * first after the copy out of the ring is inside its take (the hook that counts the message out,
  * before the mark), so the longer that copy, the more kills leave records to adopt. Kills that
  * left records held or a release half-done (measured on this 2-core machine, busy with other
- * work): 100 B messages 3 in 24; 4 KiB 0 in 30; 32 KiB 15 in 30; 64 KiB 20 in 30.
+ * work): 100 B messages 3 in 24 (these trials as they were); in a bare loop of such kills, 4 KiB
+ * 0 in 30, 32 KiB 15 in 30, 64 KiB 20 in 30.
  */
 const SIZE = 64 * 1024;
 /** 128 such messages: a record left held back stops the senders within a few ring-fulls. */
@@ -32,8 +33,9 @@ const CAPACITY_BYTES = 1 << 23;
 const CAPACITY = 64;
 /**
  * The window these trials are about: the dead receiver left records to adopt or a release to take
- * over. Measured with the settings above: 17 trials in 24 (13 adopted a record, 4 took a release
- * over; none adopted a record already counted out: that stretch is one store). At p = 0.5 per
+ * over. Measured with the settings above: 17 trials in 24, then 8 in 12 twice (about 1 in 6 of
+ * them a release taken over, the rest records adopted; none adopted a record already counted
+ * out: that stretch is one store). At p = 0.5 per
  * trial, fewer than 4 in 12 + 8 happens 1 run in 800 (p = 0.6: 1 in 20 000); the extra trials
  * (about 3 s each) are needed in 1 run in 70.
  */
