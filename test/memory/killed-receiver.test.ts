@@ -29,16 +29,22 @@ const TRIALS = 12;
 const SIZE = 64 * 1024;
 /** 128 such messages: a record left held back stops the senders within a few ring-fulls. */
 const CAPACITY_BYTES = 1 << 23;
-/** Messages the channel holds at most (fewer than the ring's bytes, so the count is what fills it). */
-const CAPACITY = 64;
+/**
+ * Messages the channel holds at most (fewer than the ring's 127, so the count is what fills it),
+ * and the backlog the receiver starts on: a full one keeps it busy (inside its takes) until the
+ * kill, where 64 ran out and left it waiting for this thread's feeding.
+ */
+const CAPACITY = 120;
 /**
  * The window these trials are about: the dead receiver left records to adopt or a release to take
- * over. Measured with the settings above: 17 trials in 24, then 8 in 12 twice, and 4 in 12 at the
- * busiest (a load of 13: this thread then feeds slowly, and the receiver waits); about 1 in 6 hits
- * was a release taken over, the rest records adopted; one, once, a record already counted out
- * (that stretch is one store). At p = 0.33 per trial, fewer than 3 in 12 + 16 happens 1 run in
- * 700 (p = 0.5: 1 in 5 000 000); the extra trials (about 3.5 s each) are needed then in 1 run in
- * 5, at p = 0.6 in 1 run in 300.
+ * over. With 64 messages of backlog and the kill 2–22 ms after the first receive: 17 trials in
+ * 24, then 8 in 12 twice, and 4 and 3 in 12 at the busiest (a load of 11–13: this thread then
+ * feeds slowly, and the receiver waits). In a bare loop of such kills in one sitting, that setup
+ * left something 35 times in 90, this one (120 of backlog, the kill 1–11 ms after the first
+ * receive, feeding from one buffer) 50 in 90. About 1 hit in 6 was a release taken over, the rest
+ * records adopted; one, once, a record already counted out (that stretch is one store). At
+ * p = 0.33 per trial, fewer than 3 in 12 + 16 happens 1 run in 700 (p = 0.5: 1 in 5 000 000);
+ * the extra trials (about 3 s each) are needed then in 1 run in 5, at p = 0.55 in 1 run in 120.
  */
 const HIT_MIN = 3;
 const MAX_EXTRA = 16;
@@ -52,8 +58,9 @@ const MAX_EXTRA = 16;
 const TABLE = Buffer.from(Array.from({ length: SIZE + 256 }, (_, x) => (13 * x) & 0xff));
 const expected = (n: number) => TABLE.subarray((Math.imul(197, n) & 0xff) + 4, (Math.imul(197, n) & 0xff) + SIZE);
 
-function message(n: number): Uint8Array {
-  const data = new Uint8Array(SIZE);
+/** Message n, in `into` if given (a send copies it: the feeding reuses one buffer, allocating nothing). */
+function message(n: number, into = new Uint8Array(SIZE)): Uint8Array {
+  const data = into;
   new DataView(data.buffer).setUint32(0, n);
   data.set(expected(n), 4);
   return data;
@@ -88,8 +95,9 @@ async function trial(where: string): Promise<void> {
   let sent = 0;
   // drop-newest: a send into a full channel is dropped at once, so yield to the event loop
   // (the worker's messages) every few sends.
+  const scratch = new Uint8Array(SIZE);
   const feed = async () => {
-    for (let i = 0; i < 16; i++) await channel.send(message(sent++));
+    for (let i = 0; i < 16; i++) await channel.send(message(sent++, scratch));
     await new Promise((r) => setImmediate(r));
   };
   // A full channel waits for the receiver, which starts on a backlog; feeding while it boots
@@ -97,7 +105,7 @@ async function trial(where: string): Promise<void> {
   while (sent < CAPACITY) await feed();
   const receiver = startChannelWorker('receive-forever', descriptor);
   await receiver.next(`${where}: first receive`, 30_000);
-  const killAt = performance.now() + 2 + Math.random() * 20;
+  const killAt = performance.now() + 1 + Math.random() * 10;
   while (performance.now() < killAt) await feed();
   await receiver.worker.terminate();
   // Whatever the dead receiver left behind: receive until nothing came for QUIET_MS (a record
