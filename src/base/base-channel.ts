@@ -157,9 +157,12 @@ export abstract class BaseChannel<R, S, T extends SendTarget, D extends Settleme
 
   async tryReceive(): Promise<Uint8Array | undefined> {
     const receivers = this.#transport.receivers;
-    const data = this.#receiving.payloadNow(receivers);
+    let data = this.#receiving.payloadNow(receivers);
     if (data === undefined && this.#receiving.drained(receivers)) throw this.#receiving.drainedError();
-    return data;
+    // A broker's prefetch may lag behind the broker: look at what it holds now before saying "nothing".
+    if (data !== undefined || this.#transport.refresh === undefined) return data;
+    await this.#transport.refresh(receivers);
+    return this.#receiving.payloadNow(receivers);
   }
 
   receiveDelivery(options: ReceiveOptions = {}): Promise<Delivery> {
