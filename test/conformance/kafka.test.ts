@@ -39,7 +39,17 @@ async function cleanup(name: string): Promise<void> {
   await adminUp;
   const topics = (await admin.listTopics()).filter((t) => t === name || t.startsWith(`${name}.ps-inbox-`));
   const groups = (await admin.listGroups()).filter((g) => g.startsWith(`${name}.`));
-  await admin.deleteGroups(groups);
+  // A member that was killed (or whose handle is still closing) stays in its group until its
+  // session times out, and a group with a member cannot be deleted: try again for a while.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await admin.deleteGroups(groups);
+      break;
+    } catch (err) {
+      if (attempt >= 15) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
   await admin.deleteTopics(topics);
 }
 

@@ -196,6 +196,9 @@ export function register(test: Test, backend: BackendUnderTest): void {
           }
         }),
       );
+      // Where members hold whole partitions, a consumer that stopped receiving keeps its
+      // partitions until it leaves: the failing ones leave, so the fresh one is given them.
+      if (caps.sharesByPartition) for (const c of failing) await c.close();
       // Every nack put its message back: the fresh consumer must see each one, with a count of
       // 1 + the nacks it had, so the counts add up to the nacks made.
       const fresh = await h.another(ch);
