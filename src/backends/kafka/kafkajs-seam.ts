@@ -99,8 +99,15 @@ export class KafkajsClient implements BrokerClient {
         if ((err as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw err;
       }
     }
-    const offsets = await this.admin.fetchTopicOffsets(topic);
-    return offsets.length;
+    // Right after creation the partitions' leaders may still be elected (NOT_LEADER...): wait for them.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return (await this.admin.fetchTopicOffsets(topic)).length;
+      } catch (err) {
+        if (attempt >= 20 || (err as { retriable?: boolean }).retriable !== true) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 100 + 50 * attempt));
+      }
+    }
   }
 
   async offsets(topic: string): Promise<Map<number, [number, number]>> {
@@ -195,7 +202,13 @@ class KafkajsGroupConsumer implements GroupConsumer {
     this.consumer.on(FETCH, () => this.events.fetched());
   }
 
-  async start(): Promise<void> {
+  private starting: Promise<void> | undefined;
+
+  start(): Promise<void> {
+    return (this.starting ??= this.run());
+  }
+
+  private async run(): Promise<void> {
     const { topic, fromBeginning } = this.settings;
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [topic], fromBeginning });
@@ -222,6 +235,8 @@ class KafkajsGroupConsumer implements GroupConsumer {
   }
 
   async stop(): Promise<void> {
+    // A stop while the start is still connecting would leave the connections it then opens.
+    await this.starting?.catch(() => {});
     await this.consumer.disconnect();
   }
 }
