@@ -46,6 +46,11 @@ export const COMPARISONS: readonly Comparison[] = [
   { figure: 'channel.promise.pairs', peer: 'peer.eventemitter.pairs', target: { above: 1, text: 'beats EventEmitter queue' }, issue: 4 },
   // context for the target above: the contract's bare per-message minimum, without a channel
   { figure: 'channel.floor.pairs', peer: 'peer.eventemitter.pairs' },
+  // issue 12 — Kafka: ours beside raw kafkajs with the same payloads and settings, same run
+  { figure: 'kafka.send.ours', peer: 'kafka.send.raw', target: { atLeast: 0.8, text: '≥ 0.8× raw kafkajs sendBatch' }, issue: 12 },
+  { figure: 'kafka.consume.ours', peer: 'kafka.consume.raw', issue: 12 },
+  { figure: 'kafka.e2e.ours.p50', peer: 'kafka.e2e.raw.p50', issue: 12 },
+  { figure: 'kafka.e2e.ours.p99', peer: 'kafka.e2e.raw.p99', issue: 12 },
 ];
 
 export function meets(value: number, target: Target): boolean {

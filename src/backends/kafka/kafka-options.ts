@@ -25,7 +25,7 @@ export interface KafkaBackendOptions {
   acks?: 'all' | -1 | 0 | 1;
   /** 'none' or 'gzip'. Default 'none'. */
   compression?: 'none' | 'gzip';
-  /** Most bytes of payload one produce request carries. Default 16 384 (Kafka's batch.size). */
+  /** Most bytes of records one produce request carries. Default 524 288 (within Kafka's 1 MiB max.request.size). */
   batchBytes?: number;
   /** How long a send waits for others to share its produce request. Default 0 (Kafka's linger.ms). */
   lingerMs?: number;
@@ -110,7 +110,7 @@ export function resolveKafkaOptions(o: KafkaBackendOptions): ResolvedKafkaOption
     replicationFactor: o.replicationFactor === undefined ? undefined : whole('replicationFactor', o.replicationFactor, 1, 1),
     acks: acksIn === 'all' ? -1 : (acksIn as -1 | 0 | 1),
     compression,
-    batchBytes: whole('batchBytes', o.batchBytes, 1, 16_384),
+    batchBytes: whole('batchBytes', o.batchBytes, 1, 524_288),
     lingerMs: whole('lingerMs', o.lingerMs, 0, 0),
     prefetch: whole('prefetch', o.prefetch, 1, 1000),
     sessionTimeoutMs,

@@ -72,7 +72,12 @@ export class BatchingProducer {
       }, this.ctx.lingerMs);
       return;
     }
-    void this.flush(topic, q);
+    // After this turn's other sends (a sendBatch, concurrent sends) have joined the queue.
+    q.lingering = true;
+    queueMicrotask(() => {
+      q.lingering = false;
+      void this.flush(topic, q);
+    });
   }
 
   private async flush(topic: string, q: TopicQueue): Promise<void> {
