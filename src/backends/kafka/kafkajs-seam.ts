@@ -16,6 +16,7 @@ import type {
   TransactionalProducer,
   TransactionOffsets,
 } from './client-seam.js';
+import { isRetriable } from './kafka-errors.js';
 
 const { Kafka, CompressionTypes, logLevel } = kafkajs;
 
@@ -104,7 +105,7 @@ export class KafkajsClient implements BrokerClient {
       try {
         return (await this.admin.fetchTopicOffsets(topic)).length;
       } catch (err) {
-        if (attempt >= 20 || (err as { retriable?: boolean }).retriable !== true) throw err;
+        if (attempt >= 20 || !isRetriable(err)) throw err;
         await new Promise((resolve) => setTimeout(resolve, 100 + 50 * attempt));
       }
     }
