@@ -31,7 +31,7 @@ const TOTAL = PUBLISHERS * PER_PUBLISHER;
     const consuming = (async () => {
       while (!stop.signal.aborted) {
         try {
-          const d = await consumer.receiveDelivery({ signal: stop.signal, timeoutMs: 60_000 });
+          const d = await consumer.receiveDelivery({ signal: stop.signal });
           received.add(decode(d.data));
           deliveries++;
           await d.ack();
@@ -41,6 +41,10 @@ const TOTAL = PUBLISHERS * PER_PUBLISHER;
         }
       }
     })();
+    consuming.catch(() => stop.abort()); // a consumer failure ends the wait below; it is rethrown there
+    const began = performance.now();
+    const states: string[] = [];
+    consumer.on('status', (s) => void states.push(`${s}@${Math.round(performance.now() - began)}`));
     const sendOne = async (via: KafkaChannel, body: string) => {
       for (let attempt = 0; ; attempt++) {
         inFlight.add(body);
@@ -64,9 +68,11 @@ const TOTAL = PUBLISHERS * PER_PUBLISHER;
         }
       }),
     );
+    let publishersDone = false;
     const killing = (async () => {
       for (const at of [TOTAL / 3, (2 * TOTAL) / 3]) {
-        while (accepted.size < at) await sleep(20);
+        while (accepted.size < at && !publishersDone) await sleep(20);
+        if (publishersDone) return; // the publishers failed: no more outages
         inFlightAtKill += inFlight.size;
         const began = performance.now();
         await killService('kafka');
@@ -75,12 +81,13 @@ const TOTAL = PUBLISHERS * PER_PUBLISHER;
         outages.push(Math.round(performance.now() - began));
       }
     })();
-    await Promise.all([publishing, killing]);
+    await Promise.all([publishing.finally(() => (publishersDone = true)), killing]);
     const until = performance.now() + 120_000;
-    while ([...accepted].some((a) => !received.has(a)) && performance.now() < until) await sleep(200);
+    while ([...accepted].some((a) => !received.has(a)) && performance.now() < until && !stop.signal.aborted) await sleep(200);
     stop.abort();
     await consuming;
     const lost = [...accepted].filter((a) => !received.has(a));
+    console.log(`    ℹ consumer status: ${states.join(' ')}`);
     console.log(`    ℹ outages of ${outages.join(' and ')} ms (kill, start, broker answering); ${inFlightAtKill} sends in flight at the kills, ${retried} retried; ${deliveries - received.size} duplicate deliveries`);
     assert.ok(inFlightAtKill > 0, 'no send was in flight when the broker was killed: nothing was tested');
     assert.is(accepted.size, TOTAL, 'every message was accepted in the end');

@@ -44,6 +44,17 @@ const PRODUCE_RETRY = { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 };
  */
 const TRANSACTION_RETRY = { retries: 30, initialRetryTime: 10, maxRetryTime: 250 };
 
+/** Produce errors after which an idempotent producer's sequence is out of step with the broker's. */
+const SEQUENCE_ERRORS = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);
+
+/** The protocol error type of a kafkajs error, looking through its causes. */
+function protocolErrorType(err: unknown): string | undefined {
+  for (let e = err as { type?: string; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (typeof e.type === 'string') return e.type;
+  }
+  return undefined;
+}
+
 function compressionOf(settings: ProduceSettings) {
   return settings.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
 }
@@ -59,7 +70,8 @@ function toMessages(records: readonly OutgoingRecord[]) {
 
 export class KafkajsClient implements BrokerClient {
   private readonly kafka: InstanceType<typeof Kafka>;
-  private readonly producer: Producer;
+  private producer: Producer;
+  private readonly newProducer: () => Producer;
   private readonly admin: Admin;
 
   constructor(settings: ClientSettings) {
@@ -74,7 +86,8 @@ export class KafkajsClient implements BrokerClient {
     if (settings.ssl !== undefined) config.ssl = settings.ssl;
     if (settings.sasl !== undefined) config.sasl = settings.sasl;
     this.kafka = new Kafka(config);
-    this.producer = this.kafka.producer({ idempotent: settings.idempotent, allowAutoTopicCreation: false, retry: PRODUCE_RETRY, maxInFlightRequests: 1 });
+    this.newProducer = () => this.kafka.producer({ idempotent: settings.idempotent, allowAutoTopicCreation: false, retry: PRODUCE_RETRY, maxInFlightRequests: 1 });
+    this.producer = this.newProducer();
     this.admin = this.kafka.admin({ retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 } });
   }
 
@@ -84,7 +97,24 @@ export class KafkajsClient implements BrokerClient {
   }
 
   async produce(topic: string, records: readonly OutgoingRecord[], settings: ProduceSettings): Promise<void> {
-    await this.producer.send({ topic, messages: toMessages(records), acks: settings.acks, timeout: settings.timeoutMs, compression: compressionOf(settings) });
+    const producer = this.producer;
+    try {
+      await producer.send({ topic, messages: toMessages(records), acks: settings.acks, timeout: settings.timeoutMs, compression: compressionOf(settings) });
+    } catch (err) {
+      const type = protocolErrorType(err);
+      if (type === undefined || !SEQUENCE_ERRORS.has(type)) throw err;
+      // kafkajs counts a sequence number for a request the broker never wrote when the broker died
+      // mid-request, and every later produce is then refused: start over with a new producer id.
+      await this.replaceProducer(producer);
+      throw Object.assign(new Error(`the idempotent producer lost its sequence (${type}); it was replaced`), { retriable: true, cause: err });
+    }
+  }
+
+  private async replaceProducer(broken: Producer): Promise<void> {
+    if (this.producer !== broken) return; // another send replaced it already
+    this.producer = this.newProducer();
+    await broken.disconnect().catch(() => {});
+    await this.producer.connect();
   }
 
   async ensureTopic(topic: string, partitions: number, replicationFactor: number | undefined): Promise<number> {
