@@ -242,7 +242,8 @@ export class ConsumerFeed implements TakeSource, BufferOwner {
       const offset = Number(record.offset);
       if (!buffer.admit(offset)) continue;
       const raw = fromRecord(record, this.topic, buffer, (err) => this.ctx.reportError(err));
-      if (this.skipPublished && raw.envelope.route === 'publish') {
+      const forOther = raw.envelope.forGroup !== undefined && raw.envelope.forGroup !== this.groupId;
+      if (forOther || (this.skipPublished && raw.envelope.route === 'publish')) {
         buffer.settle(offset);
         skipped = true;
       } else if (this.route === undefined || !this.route(raw)) {

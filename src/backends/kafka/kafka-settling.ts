@@ -1,6 +1,7 @@
 // Settling a Kafka delivery underneath: ack marks its offset settled (committed in the
 // background, contiguously); nack re-produces the message as a copy — same id and envelope,
-// delivery count + 1, to the original's partition of the same topic — after the nack's delay,
+// delivery count + 1, to the original's partition of the same topic, addressed to the consumer
+// group it came through (`ps-for-group`: the other groups and the receivers pass it over) — after the nack's delay,
 // and only then settles the original (so a crash before the copy leaves the original to be
 // read again). Under per-key ordering the key stays held until the copy has come back and been
 // settled, so the key's later messages wait for it. A delivery whose partition the group took
@@ -74,7 +75,7 @@ export class KafkaSettling {
       this.release(d, true);
       return;
     }
-    const record = copyRecord(d.raw, deliveryCount);
+    const record = copyRecord(d.raw, deliveryCount, d.source.groupId);
     await this.producer.send(this.topic, record, d.raw.data.length + 256, Infinity, undefined);
     // The key stays held by this id until the copy is handed out and settled.
     this.release(d, false);

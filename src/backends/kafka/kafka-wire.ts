@@ -19,10 +19,14 @@ export function toRecord(m: OutgoingEnvelope, route: Route, deliveryCount = 1, p
   return partition === undefined ? { key: m.key, value: m.data, headers } : { key: m.key, value: m.data, headers, partition };
 }
 
-/** A message received, re-sent as the copy that redelivers it (same id and envelope, a new count). */
-export function copyRecord(raw: KafkaRaw, deliveryCount: number): OutgoingRecord {
+/**
+ * A message received, re-sent as the copy that redelivers it: same id and envelope, a new count,
+ * and addressed to the one consumer group it is redelivered to (every other group reads the same
+ * topic and passes it over).
+ */
+export function copyRecord(raw: KafkaRaw, deliveryCount: number, groupId: string): OutgoingRecord {
   const e = raw.envelope;
-  const headers = toWireHeaders({ ...e, deliveryCount });
+  const headers = toWireHeaders({ ...e, deliveryCount, forGroup: groupId });
   return { key: raw.recordKey, value: raw.data, headers, partition: raw.buffer.partition };
 }
 
