@@ -17,7 +17,7 @@ export interface KafkaBackendOptions {
   ssl?: boolean | ConnectionOptions;
   /** SASL credentials. Never printed: `kafkaOptions` shows the password as '***'. */
   sasl?: KafkaSasl;
-  /** Partitions of the topic when this handle creates it. Default 1 (one partition: fifo for one receiver). */
+  /** Partitions of the topic when this handle creates it. Default 1 (one partition: fifo for one receiver; more need ordering 'per-key' or 'none'). */
   partitions?: number;
   /** Replication factor of a topic this handle creates. Default: the broker's default.replication.factor. */
   replicationFactor?: number;

@@ -126,7 +126,14 @@ export class KafkaTransport implements Transport<KafkaRaw, TakeSource, KafkaTarg
   async connect(): Promise<void> {
     const { client, kafka } = this.setup;
     await client.connect();
-    await client.ensureTopic(this.topic, kafka.partitions, kafka.replicationFactor);
+    const partitions = await client.ensureTopic(this.topic, kafka.partitions, kafka.replicationFactor);
+    // Keyless messages spread over the partitions: one receiver no longer sees them in send order.
+    if (partitions > 1 && this.setup.options.ordering === 'fifo') {
+      throw new InvalidConfigurationError(
+        `topic '${this.topic}' has ${partitions} partitions, so one receiver does not see messages in send order (ordering 'fifo'); open it with ordering 'per-key' (each key in order) or 'none'`,
+        { channel: this.topic },
+      );
+    }
     this.context.setStatus('connected');
   }
 
