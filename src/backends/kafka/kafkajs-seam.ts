@@ -17,6 +17,7 @@ import type {
   TransactionOffsets,
 } from './client-seam.js';
 import { isRetriable } from './kafka-errors.js';
+import { stickyAssigner } from './sticky-assigner.js';
 
 const { Kafka, CompressionTypes, logLevel } = kafkajs;
 
@@ -199,6 +200,8 @@ export class KafkajsClient implements BrokerClient {
 
 class KafkajsGroupConsumer implements GroupConsumer {
   private readonly consumer: Consumer;
+  /** The partitions this member holds now: told to the group when it (re)joins, to keep them. */
+  private held: number[] = [];
 
   constructor(
     kafka: InstanceType<typeof Kafka>,
@@ -207,6 +210,7 @@ class KafkajsGroupConsumer implements GroupConsumer {
   ) {
     this.consumer = kafka.consumer({
       groupId: settings.groupId,
+      partitionAssigners: [stickyAssigner(() => ({ [settings.topic]: this.held }))],
       sessionTimeout: settings.sessionTimeoutMs,
       heartbeatInterval: settings.heartbeatIntervalMs,
       rebalanceTimeout: settings.rebalanceTimeoutMs,
@@ -220,6 +224,7 @@ class KafkajsGroupConsumer implements GroupConsumer {
     const startAt = new Map(settings.startAt ?? []);
     this.consumer.on(GROUP_JOIN, (e) => {
       const partitions = e.payload.memberAssignment[settings.topic] ?? [];
+      this.held = [...partitions];
       // Applied by kafkajs before the next fetch: the member starts where the group was fixed.
       for (const p of partitions) {
         const offset = startAt.get(p);
