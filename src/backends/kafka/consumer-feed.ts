@@ -85,10 +85,11 @@ export class ConsumerFeed implements TakeSource, BufferOwner {
     const consumer = this.ctx.client.consumer(
       { ...this.ctx.consumer, groupId: this.groupId, topic: this.topic, fromBeginning: this.fromBeginning, ...(this.startAt ? { startAt: this.startAt } : {}) },
       {
-        assigned: (partitions) => this.onAssigned(partitions),
-        records: (partition, records) => this.onRecords(partition, records),
+        // A consumer being replaced may still deliver a batch: only the current one's count.
+        assigned: (partitions) => this.consumer === consumer && this.onAssigned(partitions),
+        records: (partition, records) => this.consumer === consumer && this.onRecords(partition, records),
         fetched: () => {
-          if (!this.closed) this.ctx.setStatus('connected');
+          if (!this.closed && this.consumer === consumer) this.ctx.setStatus('connected');
         },
         lost: (error, restarting) => this.onLost(consumer, error, restarting),
       },
@@ -231,12 +232,11 @@ export class ConsumerFeed implements TakeSource, BufferOwner {
 
   private onRecords(partition: number, records: readonly FetchedRecord[]): void {
     if (this.closed) return;
-    let buffer = this.buffers.get(partition);
-    if (buffer === undefined) {
-      buffer = new PartitionBuffer(partition, this);
-      this.buffers.set(partition, buffer);
-      this.order = [...this.buffers.values()];
-    }
+    // Records of a partition not assigned now are a stale batch (fetched before a rebalance or a
+    // lost connection): taking them would start the partition's ledger above its committed
+    // offset, and the records below would then be taken for refetches and skipped — lost.
+    const buffer = this.buffers.get(partition);
+    if (buffer === undefined) return;
     let skipped = false;
     for (const record of records) {
       const offset = Number(record.offset);
