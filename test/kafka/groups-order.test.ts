@@ -11,6 +11,16 @@ import { cleanupTopics, decode, encode, open, sleep, topicName } from './helpers
 
 const test = await serviceSuite('kafka: consumer groups and per-key order', 'kafka');
 
+/** Aborts `stop` after `ms` unless the work ends first (the timer never outlives the test). */
+async function boundedBy(ms: number, stop: AbortController, work: Promise<unknown>): Promise<void> {
+  const timer = setTimeout(() => stop.abort(), ms);
+  try {
+    await work;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Receives (and acks) until `stop` aborts; records what each consumer got, in order. */
 async function drain(next: (signal: AbortSignal) => Promise<Delivery>, stop: AbortSignal, got: string[], hold: () => Promise<void>): Promise<void> {
   while (!stop.aborted) {
@@ -49,10 +59,7 @@ test('per-key order across 3 consumers of one group on 6 partitions: each key in
       if (seen.size >= messages.length) stop.abort();
     }, 50);
     try {
-      await Promise.race([
-        Promise.all(consumers.map((c, i) => drain((signal) => c.receiveDelivery({ signal }), stop.signal, got[i]!, () => sleep(Math.random() * 3)))),
-        sleep(30_000).then(() => stop.abort()),
-      ]);
+      await boundedBy(30_000, stop, Promise.all(consumers.map((c, i) => drain((signal) => c.receiveDelivery({ signal }), stop.signal, got[i]!, () => sleep(Math.random() * 3)))));
     } finally {
       clearInterval(watchDone);
     }
@@ -93,10 +100,7 @@ test('two groups each get every message; the two members of each group share it'
     const done = () => [0, 2].every((g) => new Set([...got[g]!, ...got[g + 1]!]).size >= expected.length);
     const timer = setInterval(() => done() && stop.abort(), 50);
     try {
-      await Promise.race([
-        Promise.all(subs.map((s, i) => drain((signal) => s.next({ signal }), stop.signal, got[i]!, async () => {}))),
-        sleep(30_000).then(() => stop.abort()),
-      ]);
+      await boundedBy(30_000, stop, Promise.all(subs.map((s, i) => drain((signal) => s.next({ signal }), stop.signal, got[i]!, async () => {}))));
     } finally {
       clearInterval(timer);
     }

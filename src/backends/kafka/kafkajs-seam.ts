@@ -41,9 +41,10 @@ const PRODUCE_RETRY = { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 };
  * A transactional producer's first AddPartitionsToTxn after a commit is answered
  * CONCURRENT_TRANSACTIONS by Kafka 4.1 nearly every time (the previous transaction is still
  * being completed by the coordinator). kafkajs retries it as retriable, but from 300 ms up; a
- * 10 ms first retry (the Java client backs off 20 ms for this error) cuts the wait per transaction.
+ * 10 ms first retry (the Java client backs off 20 ms for this error) cuts the wait per transaction;
+ * 50 retries (about 12 s) cover a new owner's InitProducerId waiting for a fenced one's abort.
  */
-const TRANSACTION_RETRY = { retries: 30, initialRetryTime: 10, maxRetryTime: 250 };
+const TRANSACTION_RETRY = { retries: 50, initialRetryTime: 10, maxRetryTime: 250 };
 
 /** Produce errors after which an idempotent producer's sequence is out of step with the broker's. */
 const SEQUENCE_ERRORS = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);

@@ -13,10 +13,16 @@ process.stdout.write('ready\n');
 for (;;) {
   const job = await input.receiveDelivery();
   const name = new TextDecoder().decode(job.data);
-  await input.transaction(async (tx) => {
-    await tx.send(output, new TextEncoder().encode(`result of ${name}`), { correlationId: job.id });
-    await tx.ack(job);
-    process.stdout.write(`work-done ${name}\n`);
-  });
+  try {
+    await input.transaction(async (tx) => {
+      await tx.send(output, new TextEncoder().encode(`result of ${name}`), { correlationId: job.id });
+      await tx.ack(job);
+      process.stdout.write(`work-done ${name}\n`);
+    });
+  } catch (err) {
+    // The transaction was aborted and the job comes back (nack): a processor carries on.
+    process.stdout.write(`aborted ${name}: ${String((err as Error)?.message ?? err)}\n`);
+    continue;
+  }
   process.stdout.write(`committed ${name}\n`);
 }
