@@ -63,7 +63,7 @@ const kafka: BackendUnderTest = {
   closeScope: 'handle',
   url: (name) => `kafka://${brokers.join(',')}/${name}`,
   // Group joins and rebalances take a heartbeat or two; the broker is one JVM on a shared 2-core machine.
-  timeScale: 2,
+  timeScale: 1.5,
   ...(restartable
     ? {
         broker: {
