@@ -27,8 +27,12 @@ export interface FetchedRecord {
 export interface ConsumerEvents {
   /** The group (re)assigned partitions of the topic to this member; everything else is no longer ours. */
   assigned(partitions: readonly number[]): void;
-  /** Records of one partition, in offset order. */
-  records(partition: number, records: readonly FetchedRecord[]): void;
+  /**
+   * Records of one partition, in offset order. A promise back means "the prefetch of this
+   * partition is full": the client holds that partition's fetch (and keeps heartbeating) until it
+   * resolves — a pause that resumes the moment there is room.
+   */
+  records(partition: number, records: readonly FetchedRecord[]): void | Promise<void>;
   /** A fetch round finished (the broker answers). */
   fetched(): void;
   /** The member lost its place in the group (the connection failed; the client restarts it or not). */
@@ -38,8 +42,6 @@ export interface ConsumerEvents {
 export interface GroupConsumer {
   /** Joins the group and starts fetching; resolves once the client runs (not once assigned). */
   start(): Promise<void>;
-  pause(partitions: readonly number[]): void;
-  resume(partitions: readonly number[]): void;
   /** Commits `offset` (the next offset to read) for each partition, as this member of the group. */
   commit(offsets: readonly { partition: number; offset: string }[]): Promise<void>;
   /** Leaves the group and disconnects. */

@@ -87,7 +87,7 @@ export class ConsumerFeed implements TakeSource, BufferOwner {
       {
         // A consumer being replaced may still deliver a batch: only the current one's count.
         assigned: (partitions) => this.consumer === consumer && this.onAssigned(partitions),
-        records: (partition, records) => this.consumer === consumer && this.onRecords(partition, records),
+        records: (partition, records) => (this.consumer === consumer ? this.onRecords(partition, records) : undefined),
         fetched: () => {
           if (!this.closed && this.consumer === consumer) this.ctx.setStatus('connected');
         },
@@ -106,10 +106,7 @@ export class ConsumerFeed implements TakeSource, BufferOwner {
       const raw = buffer.takeEligible(this.ctx.perKey, this.ctx.oneAtATime);
       if (raw === undefined) continue;
       this.turn = (this.turn + i + 1) % n;
-      if (buffer.paused && buffer.size <= this.ctx.prefetch / 2 && !buffer.revoked) {
-        buffer.paused = false;
-        this.consumer?.resume([buffer.partition]);
-      }
+      if (buffer.paused && buffer.size <= this.ctx.prefetch / 2) buffer.resume();
       return raw;
     }
     return undefined;
@@ -195,7 +192,10 @@ export class ConsumerFeed implements TakeSource, BufferOwner {
     } catch {
       // The broker is away: what was not committed is delivered again (at-least-once).
     }
-    for (const b of this.buffers.values()) b.dropWaiting();
+    for (const b of this.buffers.values()) {
+      b.dropWaiting();
+      b.resume();
+    }
     if (consumer) await consumer.stop().catch(() => {});
   }
 
@@ -208,7 +208,6 @@ export class ConsumerFeed implements TakeSource, BufferOwner {
       this.revoke(b);
       this.buffers.delete(p);
     }
-    const fresh: number[] = [];
     for (const p of partitions) {
       if (!this.buffers.has(p)) {
         const buffer = new PartitionBuffer(p, this);
@@ -218,11 +217,8 @@ export class ConsumerFeed implements TakeSource, BufferOwner {
           buffer.startFrom(start); // the group's position, committed so it outlives this member
         }
         this.buffers.set(p, buffer);
-        fresh.push(p);
       }
     }
-    // A partition this member paused before it lost it must not stay paused when it comes back.
-    if (fresh.length > 0) this.consumer?.resume(fresh);
     this.order = [...this.buffers.values()];
     this.assignedOnce();
     this.ctx.setStatus('connected');
@@ -230,7 +226,7 @@ export class ConsumerFeed implements TakeSource, BufferOwner {
     this.wakeAll();
   }
 
-  private onRecords(partition: number, records: readonly FetchedRecord[]): void {
+  private onRecords(partition: number, records: readonly FetchedRecord[]): void | Promise<void> {
     if (this.closed) return;
     // Records of a partition not assigned now are a stale batch (fetched before a rebalance or a
     // lost connection): taking them would start the partition's ledger above its committed
@@ -253,12 +249,12 @@ export class ConsumerFeed implements TakeSource, BufferOwner {
         } else buffer.push(raw);
       }
     }
-    if (!buffer.paused && buffer.size >= this.ctx.prefetch) {
-      buffer.paused = true;
-      this.consumer?.pause([partition]);
-    }
     if (skipped) this.scheduleCommit();
     this.wakeAll();
+    if (buffer.size < this.ctx.prefetch) return undefined;
+    // Full: the partition's fetch waits until takes bring it below half (or it is revoked, or closed).
+    buffer.paused = true;
+    return new Promise<void>((resolve) => (buffer.resumeFetch = resolve));
   }
 
   private onLost(consumer: GroupConsumer, error: Error, restarting: boolean): void {
@@ -277,7 +273,7 @@ export class ConsumerFeed implements TakeSource, BufferOwner {
   private revoke(b: PartitionBuffer): void {
     b.revoked = true;
     b.dropWaiting();
-    if (b.paused) this.consumer?.resume([b.partition]);
+    b.resume();
   }
 
   // ---- committing --------------------------------------------------------------------------

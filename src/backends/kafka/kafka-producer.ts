@@ -8,8 +8,9 @@ import { TimeoutError } from '../../errors.js';
 import type { BrokerClient, OutgoingRecord, ProduceSettings } from './client-seam.js';
 import { backendError, isRetriable } from './kafka-errors.js';
 
+/** Sends waiting for a produce request: one message, or a chunk of a batch (at most batchBytes). */
 interface Pending {
-  record: OutgoingRecord;
+  records: OutgoingRecord[];
   size: number;
   untilMs: number;
   signal: AbortSignal | undefined;
@@ -46,14 +47,27 @@ export class BatchingProducer {
     if (signal?.aborted) return Promise.reject(abortedError(signal, 'sending', this.ctx.channel));
     return new Promise<void>((resolve, reject) => {
       const q = this.queueOf(topic);
-      q.pending.push({ record, size, untilMs, signal, resolve, reject });
+      q.pending.push({ records: [record], size, untilMs, signal, resolve, reject });
       this.kick(topic, q);
     });
   }
 
-  /** Every record in order, sharing requests; resolves once all were accepted. */
+  /** Every record in order, in chunks of at most batchBytes (one promise a chunk); resolves once all were accepted. */
   sendAll(topic: string, records: readonly { record: OutgoingRecord; size: number }[], untilMs: number, signal: AbortSignal | undefined): Promise<void> {
-    return Promise.all(records.map((r) => this.send(topic, r.record, r.size, untilMs, signal))).then(() => undefined);
+    if (signal?.aborted) return Promise.reject(abortedError(signal, 'sending', this.ctx.channel));
+    const q = this.queueOf(topic);
+    const chunks: Promise<void>[] = [];
+    for (let i = 0; i < records.length; ) {
+      const chunk: OutgoingRecord[] = [];
+      let size = 0;
+      while (i < records.length && (chunk.length === 0 || size + records[i]!.size <= this.ctx.batchBytes)) {
+        chunk.push(records[i]!.record);
+        size += records[i++]!.size;
+      }
+      chunks.push(new Promise<void>((resolve, reject) => q.pending.push({ records: chunk, size, untilMs, signal, resolve, reject })));
+    }
+    this.kick(topic, q);
+    return Promise.all(chunks).then(() => undefined);
   }
 
   private queueOf(topic: string): TopicQueue {
@@ -116,17 +130,13 @@ export class BatchingProducer {
   private async produce(topic: string, batch: Pending[]): Promise<void> {
     for (;;) {
       try {
-        await this.ctx.client.produce(
-          topic,
-          batch.map((p) => p.record),
-          this.ctx.settings,
-        );
+        await this.ctx.client.produce(topic, batch.length === 1 ? batch[0]!.records : batch.flatMap((p) => p.records), this.ctx.settings);
         this.ctx.setStatus('connected');
         for (const p of batch) p.resolve();
         return;
       } catch (err) {
         if (!isRetriable(err)) {
-          const error = backendError(`producing ${batch.length} message(s) to topic '${topic}'`, err, this.ctx.channel, this.ctx.secrets, 'check the topic and the broker log');
+          const error = backendError(`producing ${batch.reduce((n, p) => n + p.records.length, 0)} message(s) to topic '${topic}'`, err, this.ctx.channel, this.ctx.secrets, 'check the topic and the broker log');
           for (const p of batch) p.reject(error);
           return;
         }

@@ -252,19 +252,28 @@ class KafkajsGroupConsumer implements GroupConsumer {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: true,
-      eachBatch: async ({ batch, isStale }) => {
+      // Each partition's batches on their own, so one partition held while its prefetch is full
+      // does not hold the others' batches of the same fetch.
+      partitionsConsumedConcurrently: 16,
+      eachBatch: async ({ batch, isStale, isRunning, heartbeat }) => {
         if (isStale()) return;
-        this.events.records(batch.partition, batch.messages);
+        const room = this.events.records(batch.partition, batch.messages);
+        if (room === undefined) return;
+        // Paused: this partition is not fetched again until there is room; heartbeats go on, and a
+        // rebalance (heartbeat refused) or a stop ends the pause at once.
+        let full = true;
+        void room.then(() => (full = false));
+        while (full && isRunning() && !isStale()) {
+          await Promise.race([room, new Promise((resolve) => setTimeout(resolve, this.settings.heartbeatIntervalMs))]);
+          if (!full) break;
+          try {
+            await heartbeat();
+          } catch {
+            return;
+          }
+        }
       },
     });
-  }
-
-  pause(partitions: readonly number[]): void {
-    this.consumer.pause([{ topic: this.settings.topic, partitions: [...partitions] }]);
-  }
-
-  resume(partitions: readonly number[]): void {
-    this.consumer.resume([{ topic: this.settings.topic, partitions: [...partitions] }]);
   }
 
   async commit(offsets: readonly { partition: number; offset: string }[]): Promise<void> {

@@ -31,8 +31,9 @@ export class PartitionBuffer {
   committed: number | undefined;
   /** Set once the group took the partition from this member: settling it commits nothing. */
   revoked = false;
-  /** Paused at the client because the prefetch is full. */
+  /** Its fetch is held because the prefetch is full (resumeFetch lets it go on). */
   paused = false;
+  resumeFetch: (() => void) | undefined;
   /** Deliveries of this partition out and unsettled (exactly-once hands out one at a time). */
   outstanding = 0;
   /** Per-key ordering: key -> id of the message of that key that is out (or coming back). */
@@ -118,6 +119,14 @@ export class PartitionBuffer {
   committedTo(point: number): void {
     this.committed = point;
     if (this.pendingPoint === point) this.pendingPoint = undefined;
+  }
+
+  /** Lets a held fetch go on. */
+  resume(): void {
+    this.paused = false;
+    const go = this.resumeFetch;
+    this.resumeFetch = undefined;
+    go?.();
   }
 
   /** Drops what is fetched and not handed out (the partition was revoked, or the handle closes). */
