@@ -44,8 +44,8 @@ const RESTART_MS = 1000;
 
 export class ConsumerFeed implements TakeSource, BufferOwner {
   private consumer: GroupConsumer | undefined;
-  private readonly buffers = new Map<number, PartitionBuffer>();
-  private order: PartitionBuffer[] = [];
+  private readonly buffers = new Map<number, PartitionBuffer<KafkaRaw>>();
+  private order: PartitionBuffer<KafkaRaw>[] = [];
   private turn = 0;
   private wakers = new Set<() => void>();
   private committing: Promise<void> | undefined;
@@ -210,7 +210,7 @@ export class ConsumerFeed implements TakeSource, BufferOwner {
     }
     for (const p of partitions) {
       if (!this.buffers.has(p)) {
-        const buffer = new PartitionBuffer(p, this);
+        const buffer = new PartitionBuffer<KafkaRaw>(p, this);
         const start = this.startAt?.get(p);
         if (start !== undefined && !this.startCommitted.has(p)) {
           this.startCommitted.add(p);

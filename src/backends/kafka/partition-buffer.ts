@@ -6,7 +6,11 @@
 // order, and committing past an unsettled record would lose it if this consumer died. Offsets are
 // not consecutive integers (transaction markers take some, read-committed skips aborted records),
 // so "contiguous" is over the offsets actually fetched, in fetch order.
-import type { KafkaRaw } from './kafka-wire.js';
+/** What the buffer needs of a record: its message id and ordering key (kafka-wire.ts's KafkaRaw). */
+export interface BufferedRecord {
+  readonly id: string;
+  readonly key: string | undefined;
+}
 
 /** The consumer a partition buffer belongs to: settling goes through it (it commits). */
 export interface BufferOwner {
@@ -16,9 +20,9 @@ export interface BufferOwner {
   committed(buffer: PartitionBuffer, offset: number, ms: number): Promise<void>;
 }
 
-export class PartitionBuffer {
+export class PartitionBuffer<R extends BufferedRecord = BufferedRecord> {
   /** Fetched, not handed out, in offset order (`head` is the first live index). */
-  private queue: (KafkaRaw | undefined)[] = [];
+  private queue: (R | undefined)[] = [];
   private head = 0;
   private waiting = 0;
   /** Every offset fetched and not yet committable, in order, with its settled flag. */
@@ -58,7 +62,7 @@ export class PartitionBuffer {
     return true;
   }
 
-  push(raw: KafkaRaw): void {
+  push(raw: R): void {
     this.queue.push(raw);
     this.waiting++;
   }
@@ -67,7 +71,7 @@ export class PartitionBuffer {
    * The first record that may be handed out now: under `perKey`, one whose key is not held by
    * another message; under `oneAtATime`, none while one is out.
    */
-  takeEligible(perKey: boolean, oneAtATime: boolean): KafkaRaw | undefined {
+  takeEligible(perKey: boolean, oneAtATime: boolean): R | undefined {
     if (this.waiting === 0 || (oneAtATime && this.outstanding > 0)) return undefined;
     for (let i = this.head; i < this.queue.length; i++) {
       const raw = this.queue[i];
