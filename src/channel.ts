@@ -118,6 +118,14 @@ export interface Capabilities {
    * only where this is true; losses are never allowed.
    */
   readonly mayDuplicate: boolean;
+  /**
+   * The receivers of the queue, and the members of a group, are given whole partitions rather
+   * than single messages (Kafka consumer groups): a message goes only to the member its partition
+   * is assigned to, so one member may wait while another has a backlog, a member holding no
+   * partition gets nothing, and a nacked message comes back to the member holding its partition.
+   * False: any waiting receiver may take any waiting message.
+   */
+  readonly sharesByPartition: boolean;
   /** While a delivery is unsettled, its receiver is given no next message (ordered processing). */
   readonly holdsNextUntilAck: boolean;
   readonly deadLetter: boolean;

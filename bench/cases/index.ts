@@ -4,6 +4,9 @@ import { channelContractFloor } from './channel-contract-floor.js';
 import { channelPromisePairs } from './channel-promise-pairs.js';
 import { channelSpscOverhead } from './channel-spsc-overhead.js';
 import { eventEmitterQueue } from './eventemitter-queue.js';
+import { kafkaConsume } from './kafka-consume.js';
+import { kafkaLatency } from './kafka-latency.js';
+import { kafkaSendBatch } from './kafka-send-batch.js';
 import { piscinaTasks } from './piscina-tasks.js';
 import { postMessageOneWay } from './postmessage-one-way.js';
 import { postMessageRoundTrip } from './postmessage-round-trip.js';
@@ -54,4 +57,8 @@ export const ALL_CASES: readonly BenchCase[] = [
   poolCodecs,
   metricsHistogram,
   metricsOverhead,
+  // issue 12: Kafka, ours beside raw kafkajs in each case (skipped when Kafka is not reachable)
+  kafkaSendBatch,
+  kafkaConsume,
+  kafkaLatency,
 ];

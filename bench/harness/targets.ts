@@ -60,6 +60,13 @@ export const COMPARISONS: readonly Comparison[] = [
   { figure: 'metrics.histogram.ours.nsPerRecord', peer: 'metrics.histogram.hdrWasm.nsPerRecord', target: { atMost: 1, text: 'beats hdr-histogram-js (WASM)' }, issue: 13 },
   // context: the same code runs either way (the exporters read stats() at scrape time only; test/metrics counts the reads)
   { figure: 'metrics.exported.pairs', peer: 'metrics.plain.pairs' },
+  // issue 12 — Kafka: ours beside raw kafkajs with the same payloads and settings, same run
+  { figure: 'kafka.send.ours', peer: 'kafka.send.raw', target: { atLeast: 0.8, text: '≥ 0.8× raw kafkajs sendBatch' }, issue: 12 },
+  // context for the target above: what the envelope's two header pairs cost kafkajs itself
+  { figure: 'kafka.send.ours', peer: 'kafka.send.rawEnveloped' },
+  { figure: 'kafka.consume.ours', peer: 'kafka.consume.raw', issue: 12 },
+  { figure: 'kafka.e2e.ours.p50', peer: 'kafka.e2e.raw.p50', issue: 12 },
+  { figure: 'kafka.e2e.ours.p99', peer: 'kafka.e2e.raw.p99', issue: 12 },
 ];
 
 export function meets(value: number, target: Target): boolean {

@@ -32,8 +32,13 @@ export interface SendTarget {
 
 /** What a backend supplies for the loop. */
 export interface OfferPort<T extends SendTarget, M> {
-  /** One attempt, never waits. Throws the typed error when the place is closed or broken. */
-  offer(message: M, target: T): OfferOutcome | Promise<OfferOutcome>;
+  /**
+   * One attempt that never waits for room. Throws the typed error when the place is closed or
+   * broken. A broker's attempt may wait for its connection (a broker restarting): `untilMs`
+   * (performance.now()) and `signal` are the send's own bounds for that wait; a backend that
+   * never waits ignores them.
+   */
+  offer(message: M, target: T, untilMs: number, signal: AbortSignal | undefined): OfferOutcome | Promise<OfferOutcome>;
   /** Removes the oldest message waiting at `target`; false when nothing could be evicted now. */
   evictOldest(target: T): boolean | Promise<boolean>;
   /** Resolves when a take may have made room at `target`, or at `untilMs` (performance.now()), whichever is first. */
@@ -74,7 +79,7 @@ function* offerSteps<T extends SendTarget, M>(
   let groups = 0;
   for (const target of targets) {
     for (let fruitless = 0; ; ) {
-      const outcome = (yield port.offer(message, target)) as OfferOutcome;
+      const outcome = (yield port.offer(message, target, untilMs, signal)) as OfferOutcome;
       const next = decide(outcome, target, policy, fruitless);
       if (next === REACHED) {
         groups = addGroups(groups, target);

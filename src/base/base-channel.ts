@@ -53,6 +53,7 @@ export abstract class BaseChannel<R, S, T extends SendTarget, D extends Settleme
   readonly #subscriptionPort: SubscriptionPort<S>;
   readonly #requestPort: RequestPort<S>;
   #closed = false;
+  #closing: Promise<void> | undefined;
 
   /** `options` are resolved (resolveOptions with the backend's own keys); the transport is this handle's. */
   protected constructor(options: ResolvedOptions, transport: Transport<R, S, T, D>) {
@@ -100,7 +101,6 @@ export abstract class BaseChannel<R, S, T extends SendTarget, D extends Settleme
   }
 
   // ---- sending -----------------------------------------------------------------------------
-
   async send(data: Uint8Array, options?: SendOptions): Promise<string> {
     this.ensureOpen('send');
     const message = this.buildMessage(data, options, nowMs());
@@ -150,7 +150,6 @@ export abstract class BaseChannel<R, S, T extends SendTarget, D extends Settleme
   }
 
   // ---- receiving ---------------------------------------------------------------------------
-
   async receive(options?: ReceiveOptions): Promise<Uint8Array> {
     const receivers = this.#transport.receivers;
     const data = this.#receiving.payloadNow(receivers);
@@ -164,7 +163,10 @@ export abstract class BaseChannel<R, S, T extends SendTarget, D extends Settleme
     const receivers = this.#transport.receivers;
     const data = this.#receiving.payloadNow(receivers);
     if (data === undefined && this.#receiving.drained(receivers)) throw this.#receiving.drainedError();
-    return data;
+    // A broker's prefetch may lag behind the broker: look at what it holds now before saying "nothing".
+    if (data !== undefined || this.#transport.refresh === undefined) return data;
+    await this.#transport.refresh(receivers);
+    return this.#receiving.payloadNow(receivers);
   }
 
   receiveDelivery(options: ReceiveOptions = {}): Promise<Delivery> {
@@ -200,7 +202,6 @@ export abstract class BaseChannel<R, S, T extends SendTarget, D extends Settleme
   }
 
   // ---- groups, request/reply, transactions ------------------------------------------------
-
   async subscribe(options: SubscribeOptions = {}): Promise<Subscription> {
     this.ensureOpen('subscribe');
     const group = options?.group;
@@ -268,7 +269,6 @@ export abstract class BaseChannel<R, S, T extends SendTarget, D extends Settleme
   }
 
   // ---- the rest ----------------------------------------------------------------------------
-
   stats(): ChannelStats {
     return this.#metrics.snapshot(this.#transport.pending(), this.#policy.inFlight.size, this.#events.errors);
   }
@@ -282,8 +282,12 @@ export abstract class BaseChannel<R, S, T extends SendTarget, D extends Settleme
     return { name: this.name, status: this.status, ...found };
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  close(): Promise<void> {
+    // A repeated call resolves with the first: once it does, the handle's connections are closed.
+    return (this.#closing ??= this.#closeOnce());
+  }
+
+  async #closeOnce(): Promise<void> {
     this.#closed = true;
     try {
       await this.#transport.close([...this.#policy.inFlight.values()]);
@@ -294,7 +298,6 @@ export abstract class BaseChannel<R, S, T extends SendTarget, D extends Settleme
   }
 
   // ---- for a backend's own calls (blocking variants) ----------------------------------------
-
   protected ensureOpen(action: string): void {
     if (this.isClosed) throw new ChannelClosedError(`cannot ${action}: the channel is closed; open a new one`, { channel: this.name });
   }
@@ -340,7 +343,6 @@ export abstract class BaseChannel<R, S, T extends SendTarget, D extends Settleme
   }
 
   // ---- inside ------------------------------------------------------------------------------
-
   #receiveFrom(source: S, options: ReceiveOptions): Promise<D> {
     const ready = this.#receiving.poll(source);
     return ready !== undefined ? Promise.resolve(ready) : this.#receiving.wait(source, options);

@@ -67,15 +67,25 @@ export class Receiving<R, S, T extends SendTarget, D extends SettlementState> {
     raws.length = 0;
   }
 
-  /** Waits for the next delivery of `source`: poll, then wait in slices, until one comes or waiting is over. */
+  /**
+   * Waits for the next delivery of `source`: poll, then wait in slices, until one comes or waiting
+   * is over. Before a Timeout, a transport with `refresh` looks once more at what its broker holds
+   * now (so `timeoutMs: 0` means "what is there now", not "what this handle prefetched").
+   */
   async wait(source: S, options: ReceiveOptions): Promise<D> {
     const timeoutMs = options.timeoutMs ?? this.options.receiveTimeoutMs;
     const signal = options.signal;
     const end = performance.now() + timeoutMs;
+    let refreshed = this.transport.refresh === undefined;
     for (;;) {
       if (signal?.aborted) throw abortedError(signal, 'waiting for a message', this.options.name);
       const ready = this.poll(source);
       if (ready !== undefined) return ready;
+      if (!refreshed && end - performance.now() <= 0 && !this.transport.isDrained(source)) {
+        refreshed = true;
+        await this.transport.refresh!(source);
+        continue;
+      }
       const raw = await this.transport.waitAndTake(source, this.nextSlice(source, end, timeoutMs), signal);
       if (raw === undefined) continue;
       const delivery = this.admit(raw, source, nowMs());

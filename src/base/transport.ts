@@ -104,6 +104,14 @@ export interface Transport<R, S, T extends SendTarget, D extends SettlementState
   waitAndTake(source: S, sliceMs: number, signal: AbortSignal | undefined): Promise<R | undefined>;
   /** The same, blocking the calling worker thread (backends with blocking calls only). */
   waitAndTakeSync?(source: S, sliceMs: number): R | undefined;
+  /**
+   * Brokers whose takes are served from a prefetch filled in the background: brings what the
+   * broker holds for `source` now within reach of takeNow (one round trip, or a bounded wait for
+   * the prefetch to catch up). Called before "nothing is there" is answered without waiting —
+   * tryReceive, and a receive whose time ran out (timeoutMs 0 included) — so that a message whose
+   * send resolved is there "now". Without it, takeNow alone answers.
+   */
+  refresh?(source: S): Promise<void>;
   /** Closed, and nothing more can come from `source`. */
   isDrained(source: S): boolean;
   /** How long one wait may last before the loop looks again (for redeliveries no ring activity announces). */

@@ -26,6 +26,12 @@ export const WIRE_HEADERS = {
   replyTo: `${RESERVED_HEADER_PREFIX}reply-to`,
   /** 'publish' for a message that must reach subscription groups only; absent for a send. */
   route: `${RESERVED_HEADER_PREFIX}route`,
+  /**
+   * On a redelivered copy where a redelivery is a record re-sent to a log every group reads
+   * (Kafka): the one group the copy is for (the broker's group id); every other group passes it
+   * over. Absent on everything else.
+   */
+  forGroup: `${RESERVED_HEADER_PREFIX}for-group`,
 } as const;
 
 /** What the envelope carries besides the payload. */
@@ -37,6 +43,8 @@ export interface WireEnvelope {
   correlationId: string | undefined;
   replyTo: string | undefined;
   route: Route;
+  /** A redelivered copy meant for this group only (WIRE_HEADERS.forGroup); undefined for everyone's. */
+  forGroup?: string | undefined;
   /** The user's headers only. */
   headers: Headers;
 }
@@ -51,6 +59,7 @@ export function toWireHeaders(m: Omit<WireEnvelope, 'headers'> & { headers: Read
   if (m.correlationId !== undefined) out[WIRE_HEADERS.correlationId] = m.correlationId;
   if (m.replyTo !== undefined) out[WIRE_HEADERS.replyTo] = m.replyTo;
   if (m.route === 'publish') out[WIRE_HEADERS.route] = 'publish';
+  if (m.forGroup !== undefined) out[WIRE_HEADERS.forGroup] = m.forGroup;
   return out;
 }
 
@@ -109,6 +118,9 @@ export function fromWireHeaders(pairs: Iterable<readonly [string, string]>, fall
         break;
       case WIRE_HEADERS.route:
         envelope.route = value === 'publish' ? 'publish' : 'send';
+        break;
+      case WIRE_HEADERS.forGroup:
+        envelope.forGroup = value;
         break;
     }
   }

@@ -26,6 +26,8 @@ export function memoryCapabilities(ringMaxMessageBytes: number, leaseBytes: numb
     exactDeliveryCount: true,
     // Deliveries are handed out by a CAS on a ring record or a lease stamp: never twice at once.
     mayDuplicate: false,
+    // Any waiting receiver takes the next record of the ring.
+    sharesByPartition: false,
     holdsNextUntilAck: false,
     deadLetter: true,
     crossesThreads: true,
