@@ -4,27 +4,10 @@ import { execFile } from 'node:child_process';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { countPrimes } from '../../src/cli/prime-jobs.js';
+import { cli, type Run } from './run-cli.js';
 
 const test = suite('the CLI');
 const root = new URL('../..', import.meta.url).pathname;
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `plexspaces-channel ARGS` from source, with optional stdin. */
-export function cli(args: string[], stdin?: string | Uint8Array, timeoutMs = 60_000): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, timeout: timeoutMs, encoding: 'buffer', maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 1) : 0;
-      resolve({ code, stdout: stdout.toString(), stderr: stderr.toString() });
-    });
-    if (stdin !== undefined) child.stdin!.end(stdin);
-    else child.stdin!.end();
-  });
-}
 
 /** One line on stderr that names the problem; never a stack trace. */
 function assertOneLineError(run: Run, pattern: RegExp | string, what: string): void {

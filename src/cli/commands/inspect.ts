@@ -25,5 +25,5 @@ export function addInspectCommands(program: Command): void {
     .command('stats')
     .description('how many messages the channel at URL and each of its groups hold now (one JSON line)')
     .argument('<url>', 'the channel')
-    .action((url: string) => printInspection('stats', url, (_, info) => JSON.stringify({ name: info.name, messages: info.messages ?? null, groups: info.groups })));
+    .action((url: string) => printInspection('stats', url, (_, info) => JSON.stringify({ name: info.name, messages: info.messages ?? null, groups: info.groups.map((g) => ({ ...g, pending: g.pending ?? null, members: g.members ?? null })) })));
 }
