@@ -28,8 +28,12 @@ export interface SendTarget {
 
 /** What a backend supplies for the loop. */
 export interface OfferPort<T extends SendTarget, M> {
-  /** One attempt, never waits. Throws the typed error when the place is closed or broken. */
-  offer(message: M, target: T): OfferOutcome | Promise<OfferOutcome>;
+  /**
+   * One attempt at the place's capacity: never waits for room. Throws the typed error when the
+   * place is closed or broken. A broker that cannot reach its server may retry the attempt until
+   * `untilMs` (performance.now(), the send's timeout) or the signal, and then throws.
+   */
+  offer(message: M, target: T, untilMs: number, signal: AbortSignal | undefined): OfferOutcome | Promise<OfferOutcome>;
   /** Removes the oldest message waiting at `target`; false when nothing could be evicted now. */
   evictOldest(target: T): boolean | Promise<boolean>;
   /** Resolves when a take may have made room at `target`, or at `untilMs` (performance.now()), whichever is first. */
@@ -64,7 +68,7 @@ export async function offerToAll<T extends SendTarget, M>(
   let groups = 0;
   for (const target of targets) {
     for (let fruitless = 0; ; ) {
-      const outcome = await port.offer(message, target);
+      const outcome = await port.offer(message, target, untilMs, signal);
       const next = decide(outcome, target, policy, fruitless);
       if (next === REACHED) {
         groups = addGroups(groups, target);
@@ -97,7 +101,7 @@ export function offerToAllSync<T extends SendTarget, M>(
   let groups = 0;
   for (const target of targets) {
     for (let fruitless = 0; ; ) {
-      const outcome = port.offer(message, target);
+      const outcome = port.offer(message, target, untilMs, undefined);
       if (outcome instanceof Promise) throw new TypeError('internal: a synchronous send reached a backend whose offer is asynchronous');
       const next = decide(outcome, target, policy, fruitless);
       if (next === REACHED) {

@@ -157,7 +157,11 @@ export abstract class BaseChannel<R, S, T extends SendTarget, D extends Settleme
 
   async tryReceive(): Promise<Uint8Array | undefined> {
     const receivers = this.#transport.receivers;
-    const data = this.#receiving.payloadNow(receivers);
+    let data = this.#receiving.payloadNow(receivers);
+    if (data === undefined && this.#transport.fetchNow !== undefined && !this.#receiving.drained(receivers)) {
+      await this.#transport.fetchNow(receivers, 1, undefined);
+      data = this.#receiving.payloadNow(receivers);
+    }
     if (data === undefined && this.#receiving.drained(receivers)) throw this.#receiving.drainedError();
     return data;
   }
@@ -369,11 +373,12 @@ export abstract class BaseChannel<R, S, T extends SendTarget, D extends Settleme
 
   async #putRest(batch: readonly OutgoingEnvelope[], from: number, wait: WaitOptions): Promise<string[]> {
     const many = this.#transport.sendMany;
+    const untilMs = performance.now() + (wait?.timeoutMs ?? this.options.sendTimeoutMs);
     for (let i = from; i < batch.length; ) {
       if (many !== undefined) {
         let sent: number;
         try {
-          sent = await many.call(this.#transport, i === 0 ? batch : batch.slice(i), wait?.signal);
+          sent = await many.call(this.#transport, i === 0 ? batch : batch.slice(i), wait?.signal, untilMs);
         } catch (err) {
           this.#metrics.count('failed');
           throw err;

@@ -72,10 +72,17 @@ export class Receiving<R, S, T extends SendTarget, D extends SettlementState> {
     const timeoutMs = options.timeoutMs ?? this.options.receiveTimeoutMs;
     const signal = options.signal;
     const end = performance.now() + timeoutMs;
+    // "Only what is there now" on a broker is one look at the server.
+    let lookFirst = timeoutMs === 0 && this.transport.fetchNow !== undefined;
     for (;;) {
       if (signal?.aborted) throw abortedError(signal, 'waiting for a message', this.options.name);
       const ready = this.poll(source);
       if (ready !== undefined) return ready;
+      if (lookFirst && !this.transport.isDrained(source)) {
+        lookFirst = false;
+        await this.transport.fetchNow!(source, 1, signal);
+        continue;
+      }
       const raw = await this.transport.waitAndTake(source, this.nextSlice(source, end, timeoutMs), signal);
       if (raw === undefined) continue;
       const delivery = this.admit(raw, source, nowMs());

@@ -77,9 +77,10 @@ export interface Transport<R, S, T extends SendTarget, D extends SettlementState
    * (pipelined, or one produce request), in order; resolves how many went in before the first
    * one a target refused as full (that one then goes through the waiting path under the
    * backpressure mode, and the batch resumes after it). Without it, each goes through the
-   * waiting path on its own.
+   * waiting path on its own. `untilMs` (performance.now()) is the batch's send timeout: how long
+   * a broker out of reach may be waited for before the batch fails.
    */
-  sendMany?(messages: readonly OutgoingEnvelope[], signal: AbortSignal | undefined): Promise<number>;
+  sendMany?(messages: readonly OutgoingEnvelope[], signal: AbortSignal | undefined, untilMs: number): Promise<number>;
   /** Where a message of `route` must go, in order. Throws SerializationError for a message one of them can never take. */
   targets(route: Route, message: OutgoingEnvelope): readonly T[] | Promise<readonly T[]>;
   /** Resolves a `replyTo` address: the inbox it names, or a channel of the same backend by name. */
@@ -94,6 +95,12 @@ export interface Transport<R, S, T extends SendTarget, D extends SettlementState
   takeNow(source: S): R | undefined;
   /** Up to `max` of them into `into` (a backend with a cheaper batch take overrides the loop). */
   takeManyNow(source: S, max: number, into: R[]): void;
+  /**
+   * Brokers: one look at what `source` holds on the server now (a round trip, never a wait), so
+   * that the next takeNow sees it. tryReceive() and a receive with timeoutMs 0 call it once when
+   * nothing is held here. Without it, "now" is what the transport holds (the in-memory rings).
+   */
+  fetchNow?(source: S, max: number, signal: AbortSignal | undefined): Promise<void>;
   /** Waits up to `sliceMs` for one and takes it; undefined when the slice ends first. Rejects Aborted on the signal. */
   waitAndTake(source: S, sliceMs: number, signal: AbortSignal | undefined): Promise<R | undefined>;
   /** The same, blocking the calling worker thread (backends with blocking calls only). */
