@@ -49,8 +49,11 @@ export function defaultConsumerName(): string {
   return `${hostname().replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 40)}-${process.pid}-${randomToken(8)}`;
 }
 
-function ioredisOptions(server: RedisServer, connectTimeoutMs: number): RedisOptions {
+function ioredisOptions(server: RedisServer, connectTimeoutMs: number, role: string): RedisOptions {
   return {
+    // Shown by CLIENT LIST: which connections are this library's, and what each is for.
+    // (CLIENT SETNAME takes no spaces: a stream key or group name may have some.)
+    connectionName: `plexspaces-channel:${role}`.replace(/[^A-Za-z0-9._:#-]/g, '_').slice(0, 120),
     host: server.host,
     port: server.port,
     username: server.username,
@@ -83,10 +86,12 @@ export class Connection {
   constructor(
     server: RedisServer,
     connectTimeoutMs: number,
+    /** What it is for, in its CLIENT LIST name: `command`, `reader:<group>`, `inbox`. */
+    role: string,
     private readonly onLost?: (error: Error) => void,
     private readonly onReady?: () => void,
   ) {
-    this.redis = new Redis(ioredisOptions(server, connectTimeoutMs));
+    this.redis = new Redis(ioredisOptions(server, connectTimeoutMs, role));
     this.redis.on('error', (err: unknown) => {
       this.lastError = sanitized(err);
     });
@@ -109,21 +114,19 @@ export class Connection {
   async open(timeoutMs: number, display: string): Promise<void> {
     this.redis.connect().catch(() => {}); // failures come through 'error'; ioredis retries by itself
     const deadline = performance.now() + timeoutMs;
-    while (!this.ready) {
+    // A refused AUTH may still be followed by 'ready' (the connection goes on as the default
+    // user, then drops): refused credentials fail the open whatever came after.
+    const refused = () => (this.lastError && isAuthFailure(this.lastError) ? this.lastError : undefined);
+    while (!this.ready && refused() === undefined) {
       const left = deadline - performance.now();
       if (left <= 0) break;
-      if (this.lastError && isAuthFailure(this.lastError)) {
-        throw new InvalidConfigurationError(`Redis at ${display} refused the credentials (${this.lastError.message}); check the user name and password`, {
-          cause: this.lastError,
-        });
-      }
       await this.waitReady(Math.min(left, 25));
     }
-    if (this.ready) return;
-    const why = this.lastError;
+    const why = refused() ?? this.lastError;
     if (why && isAuthFailure(why)) {
       throw new InvalidConfigurationError(`Redis at ${display} refused the credentials (${why.message}); check the user name and password`, { cause: why });
     }
+    if (this.ready) return;
     throw new BackendError(
       `could not connect to Redis at ${display} within ${timeoutMs} ms (connectTimeoutMs)${why ? `: ${why.message}` : ''}; check that the server runs and the address is right, or raise connectTimeoutMs`,
       { cause: why },
@@ -142,6 +145,23 @@ export class Connection {
       };
       const timer = setTimeout(done, ms);
       this.readyWaiters.add(done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  /**
+   * Waits before a retry: `ms`, or less if the connection becomes ready meanwhile. Always a real
+   * wait (a timer), even while ready, so that a retry loop never starves the event loop.
+   */
+  pause(ms: number, signal?: AbortSignal): Promise<void> {
+    if (!this.ready) return this.waitReady(Math.max(1, ms), signal);
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(1, ms));
       signal?.addEventListener('abort', done, { once: true });
     });
   }

@@ -19,8 +19,8 @@ export interface ReaderHost {
   readonly channel: string;
   readonly closed: boolean;
   readonly config: ResolvedRedisOptions;
-  /** A new connection to the channel's server (not yet opened). */
-  newConnection(): Connection;
+  /** A new connection to the channel's server (not yet opened), named for `role`; `onReady` runs whenever it is ready. */
+  newConnection(role: string, onReady?: () => void): Connection;
   /** Creates the source's group again (the stream or the group was deleted underneath). */
   rejoin(source: GroupSource): Promise<void>;
   /** Decodes an entry of the source into a raw message. */
@@ -84,7 +84,8 @@ export class GroupReader {
 
   private conn(): Connection {
     if (this.connection === undefined) {
-      const c = new Connection(this.host.config.server, 10_000, undefined, () => {
+      // Its client id lets a local nack with a delay wake its blocking wait (CLIENT UNBLOCK).
+      const c = this.host.newConnection(`reader:${this.source.group}`, () => {
         this.clientId = undefined;
         c.redis.client('ID').then(
           (id) => void (this.clientId = Number(id)),
@@ -102,7 +103,7 @@ export class GroupReader {
     while (source.waiters.size > 0 && !host.closed && !source.left) {
       const c = this.conn();
       if (!c.ready) {
-        await c.waitReady(Math.min(source.waiters.longestRemaining(), 1000));
+        await c.pause(Math.max(5, Math.min(source.waiters.longestRemaining(), 1000)));
         continue;
       }
       try {
@@ -181,7 +182,8 @@ export class GroupReader {
     for (let i = 0; i + 3 < flat.length; i += 4) {
       const slot = flat[i] as StreamSlot;
       const entryId = (flat[i + 1] as Buffer).toString();
-      if (this.takeOver(slot, entryId, pendingFirst)) continue;
+      // Only a read of this consumer's own pending list or a claim can return an entry it has.
+      if ((pendingFirst || claiming) && this.takeOver(slot, entryId, pendingFirst)) continue;
       source.buffer.push(host.decode(source, slot, entryId, flat[i + 3] as Buffer[], flat[i + 2] as number));
       buffered++;
     }
@@ -225,7 +227,7 @@ export class GroupReader {
       // reads its own pending entries first once it is back.
       source.pendingFirst = true;
       source.pendingCursors = ['0', '0'];
-      await c.waitReady(this.backoffMs);
+      await c.pause(this.backoffMs);
       this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs * 2);
       return;
     }

@@ -16,7 +16,7 @@ export interface InboxHost {
   readonly channel: string;
   readonly closed: boolean;
   readonly config: ResolvedRedisOptions;
-  newConnection(): Connection;
+  newConnection(role: string, onReady?: () => void): Connection;
   /** The command connection, ready (waiting for it within the connect timeout). */
   command(): Promise<Connection>;
   decodeReply(source: InboxSource, entryId: string, fields: Buffer[]): RedisRaw;
@@ -106,12 +106,12 @@ export class HandleInbox {
   private async loop(): Promise<void> {
     for (let waitMs = this.anyWaiting(); waitMs > 0 && !this.host.closed; waitMs = this.anyWaiting()) {
       if (this.connection === undefined) {
-        this.connection = this.host.newConnection();
+        this.connection = this.host.newConnection('inbox');
         this.connection.redis.connect().catch(() => {});
       }
       const c = this.connection;
       if (!c.ready) {
-        await c.waitReady(Math.min(waitMs, 1000));
+        await c.pause(Math.min(waitMs, 1000));
         continue;
       }
       const block = Math.max(1, Math.floor(Math.min(this.host.config.blockMs, waitMs)));
@@ -122,7 +122,7 @@ export class HandleInbox {
       } catch (err) {
         if (this.host.closed) return;
         if (!isTransient(err)) this.host.reportError(err as Error);
-        await c.waitReady(100);
+        await c.pause(100);
       } finally {
         clearTimeout(guard);
       }

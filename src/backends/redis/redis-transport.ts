@@ -62,6 +62,8 @@ export class RedisTransport implements Transport<RedisRaw, RedisSource, RedisTar
   private context!: TransportContext<RedisDelivery>;
   private port!: SettlePort<RedisDelivery>;
   private closing = false;
+  /** Connected and set up: close() then has this handle's state on the server to tidy. */
+  private started = false;
   /** The receivers' waiting count as the server last reported it (undefined until connected). */
   private waiting: number | undefined;
   private readonly sources = new Set<GroupSource>();
@@ -102,6 +104,7 @@ export class RedisTransport implements Transport<RedisRaw, RedisSource, RedisTar
     const c = new Connection(
       this.config.server,
       this.options.connectTimeoutMs,
+      `command:${this.keys.stream}`,
       (error) => {
         if (!this.closing) this.context.setStatus('reconnecting', new BackendError(`lost the connection to Redis at ${display}: ${error.message}; reconnecting`, { channel: this.channel, cause: error }));
       },
@@ -116,6 +119,7 @@ export class RedisTransport implements Transport<RedisRaw, RedisSource, RedisTar
     } catch (err) {
       throw backendError(err, `creating the receivers' group on stream '${this.keys.stream}'`, display, this.channel);
     }
+    this.started = true;
     this.context.setStatus('connected');
   }
 
@@ -126,8 +130,8 @@ export class RedisTransport implements Transport<RedisRaw, RedisSource, RedisTar
     return c;
   }
 
-  newConnection(): Connection {
-    return new Connection(this.config.server, this.options.connectTimeoutMs);
+  newConnection(role: string, onReady?: () => void): Connection {
+    return new Connection(this.config.server, this.options.connectTimeoutMs, `${role}:${this.keys.stream}`, undefined, onReady);
   }
 
   /**
@@ -154,7 +158,7 @@ export class RedisTransport implements Transport<RedisRaw, RedisSource, RedisTar
           { channel: this.channel, cause: c.lastError },
         );
       }
-      await c.waitReady(Math.min(left, backoff), signal);
+      await c.pause(Math.min(left, backoff), signal);
     }
   }
 
@@ -424,6 +428,11 @@ export class RedisTransport implements Transport<RedisRaw, RedisSource, RedisTar
         SCRIPTS.requeue.run(c.redis, [key, source.retryKey, source.delayKey], [source.group, source.consumer, raw.entryId, deliveryCount, Math.ceil(delayMs), raw.slot === 2 ? 1 : 0]),
       duringClose,
     );
+    if (reply === -1) {
+      this.context.reportError(
+        new BackendError(`message ${raw.message.id} was trimmed from stream '${source.keys.stream}' (maxLength) before it could be redelivered; it is gone`, { channel: this.channel }),
+      );
+    }
     return reply === 1 || reply === -1;
   }
 
@@ -531,8 +540,9 @@ export class RedisTransport implements Transport<RedisRaw, RedisSource, RedisTar
       // With the server out of reach, nothing is given back: what this handle held stays
       // pending for the claim of another consumer.
       // Acks already asked for go first (failing at once when the server is away).
-      await this.flushAcks(c?.ready ? until : performance.now());
-      if (c?.ready) {
+      const reachable = this.started && c?.ready === true;
+      await this.flushAcks(reachable ? until : performance.now());
+      if (reachable) {
         // Then this handle's unsettled deliveries go back for redelivery (counted as a delivery
         // made), and what was read but never handed out goes back as it was. Whatever the server
         // does not take back in time stays pending for the claim of another consumer.

@@ -22,7 +22,9 @@ const COUNT = WIRE_HEADERS.deliveryCount;
 
 const NOW_MS = `local function now_ms() local t = redis.call('TIME') return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) end`;
 const IS_PUBLISH = `local function is_publish(f) for i = 1, #f, 2 do if f[i] == '${ROUTE}' then return f[i + 1] == 'publish' end end return false end`;
-const OWNER = `local function owner(key, group, id) local p = redis.call('XPENDING', key, group, id, id, 1) if p[1] then return p[1][2], p[1][4] end return nil, 0 end`;
+// The consumer that owns a pending entry and its delivery count (nothing when the entry is not
+// pending, or the group is gone: an ungrouped subscriber's group ends when it unsubscribes).
+const OWNER = `local function owner(key, group, id) local p = redis.pcall('XPENDING', key, group, id, id, 1) if type(p) == 'table' and p[1] then return p[1][2], p[1][4] end return nil, 0 end`;
 
 /**
  * SEND — KEYS: stream, waiting counter. ARGV: capacity (0 none), maxLength (0 none), count groups
