@@ -1,48 +1,39 @@
 // The Redis backend's primitives for the shared template (src/base/transport.ts), over Redis
 // Streams and consumer groups. Nothing here decides policy (retries, TTL, backpressure modes,
-// dead letters, the receive loop): that is the shared layer's. How each primitive maps onto the
-// server is in README.md beside this file.
+// dead letters, the receive loop): that is the shared layer's. README.md beside this file says
+// how each primitive maps onto the server.
 //
 // One stream per channel; every message is XADDed once (a published one carries ps-route:
 // publish). The receivers' queue is the group `ps-receivers`, made when a handle connects, from
 // the stream's start; it settles published entries without handing them out. Subscription groups
 // see every entry. A nacked entry is acked and copied into its group's retry stream (at once, or
 // via a delay set when nacked with a delay); each group reads its retry stream beside the stream.
+// The work is in small parts: CommandLink (the command connection and its retry rule),
+// StreamWriter (sends), GroupReader (a group's reads), EntrySettler (acks, requeues),
+// Memberships (groups), HandleInbox (request/reply).
 import type { Capabilities, Channel, Message } from '../../channel.js';
 import { FULL_COUNT, SENT, type OfferOutcome } from '../../base/backpressure.js';
 import { OutgoingEnvelope, type MessageFields } from '../../base/outgoing.js';
-import { RECEIVERS_GROUP, RESERVED_GROUP_PREFIX } from '../../base/subscription.js';
 import type { Inbox, Route, Transport, TransportContext } from '../../base/transport.js';
-import { abortedError } from '../../deadline.js';
 import type { SettlePort } from '../../delivery.js';
-import { BackendError, ChannelClosedError } from '../../errors.js';
-import { randomToken } from '../../ids.js';
+import { BackendError } from '../../errors.js';
 import type { ResolvedOptions } from '../../options.js';
-import { backendError, Connection, defaultConsumerName, isTransient, sanitized } from './connections.js';
-import { decodeEntry, entryFields, entrySize, StreamKeys } from './entries.js';
+import { CommandLink } from './command-link.js';
+import { backendError, Connection, defaultConsumerName } from './connections.js';
+import { decodeEntry, entrySize, StreamKeys } from './entries.js';
 import { GroupReader, type ReaderHost } from './group-reader.js';
-import { HandleInbox, INBOX_MAXLEN, parseInboxAddress, type InboxHost } from './inbox.js';
+import { HandleInbox, parseInboxAddress, type InboxHost } from './inbox.js';
+import { Memberships } from './memberships.js';
 import { redisCapabilities, WIRE_OVERHEAD_BYTES } from './redis-capabilities.js';
-import {
-  GroupSource,
-  InboxSource,
-  inboxTarget,
-  publishTarget,
-  queueTarget,
-  RedisDelivery,
-  type RedisRaw,
-  type RedisSource,
-  type RedisTarget,
-  type StreamSlot,
-} from './redis-places.js';
+import { GroupSource, InboxSource, inboxTarget, publishTarget, queueTarget, RedisDelivery, type RedisRaw, type RedisSource, type RedisTarget, type StreamSlot } from './redis-places.js';
 import type { ResolvedRedisOptions } from './redis-options.js';
-import { INBOX_TAG_FIELD, SCRIPTS } from './scripts.js';
+import { EntrySettler } from './settler.js';
+import { StreamWriter } from './stream-writer.js';
 
-/** Messages per SEND script call of a batch, and the payload bytes one call carries at most. */
-const BATCH_MESSAGES = 512;
-const BATCH_BYTES = 4 << 20;
 /** How long close() gives the server to take back this handle's deliveries. */
 const CLOSE_BUDGET_MS = 3000;
+/** Between two looks at a full receivers' queue (only the server knows when a receive made room). */
+const ROOM_POLL_MS = 20;
 
 /** Opens another channel of this backend on the same server (dead letters, replies by name). */
 export type SiblingOpener = (name: string) => Promise<Channel>;
@@ -56,9 +47,11 @@ export class RedisTransport implements Transport<RedisRaw, RedisSource, RedisTar
   readonly receivers: GroupSource;
   readonly channel: string;
   readonly keys: StreamKeys;
-  private readonly consumerBase: string;
+  private readonly link: CommandLink;
+  private readonly writer: StreamWriter;
+  private readonly settler: EntrySettler;
+  private readonly groups: Memberships;
   private readonly queue: RedisTarget;
-  private commandConnection: Connection | undefined;
   private context!: TransportContext<RedisDelivery>;
   private port!: SettlePort<RedisDelivery>;
   private closing = false;
@@ -66,11 +59,7 @@ export class RedisTransport implements Transport<RedisRaw, RedisSource, RedisTar
   private started = false;
   /** The receivers' waiting count as the server last reported it (undefined until connected). */
   private waiting: number | undefined;
-  private readonly sources = new Set<GroupSource>();
   private inbox: HandleInbox | undefined;
-  private subscriptionCount = 0;
-  private readonly acks = new Map<GroupSource, { pairs: (string | number)[]; settle: ((ok: boolean) => void)[]; fail: ((e: Error) => void)[] }>();
-  private acksScheduled = false;
   private readonly roomWaiters = new Set<() => void>();
 
   constructor(
@@ -82,8 +71,24 @@ export class RedisTransport implements Transport<RedisRaw, RedisSource, RedisTar
     this.capabilities = redisCapabilities(config.maxMessageBytes);
     this.maxWireBytes = config.maxMessageBytes + WIRE_OVERHEAD_BYTES;
     this.keys = new StreamKeys(config.streamKey);
-    this.consumerBase = config.consumer ?? defaultConsumerName();
-    this.receivers = this.groupSource(RECEIVERS_GROUP, this.consumerBase, true, undefined, false);
+    const display = config.server.display;
+    const command = new Connection(
+      config.server,
+      options.connectTimeoutMs,
+      `command:${this.keys.stream}`,
+      (error) => {
+        if (!this.closing) this.context.setStatus('reconnecting', new BackendError(`lost the connection to Redis at ${display}: ${error.message}; reconnecting`, { channel: this.channel, cause: error }));
+      },
+      () => {
+        if (!this.closing && this.started) this.context.setStatus('connected');
+      },
+    );
+    this.link = new CommandLink(command, this.channel, display, () => this.closing);
+    const onWaiting = (waiting: number) => this.setWaiting(waiting);
+    this.writer = new StreamWriter(this.link, this.keys, options.capacity, config.maxLength, onWaiting);
+    this.settler = new EntrySettler(this.link, this.channel, options.connectTimeoutMs, (e) => this.context.reportError(e), () => this.wakeSenders());
+    this.groups = new Memberships(this.link, this.settler, this.channel, this.keys, config.consumer ?? defaultConsumerName(), options.connectTimeoutMs, onWaiting);
+    this.receivers = this.groups.receivers;
     this.queue = queueTarget(config.streamKey);
   }
 
@@ -96,74 +101,16 @@ export class RedisTransport implements Transport<RedisRaw, RedisSource, RedisTar
     return this.closing;
   }
 
-  // ---- connecting ----------------------------------------------------------------------------
-
   /** Connects within connectTimeoutMs and makes the stream and the receivers' group. */
   async start(): Promise<void> {
-    const display = this.config.server.display;
-    const c = new Connection(
-      this.config.server,
-      this.options.connectTimeoutMs,
-      `command:${this.keys.stream}`,
-      (error) => {
-        if (!this.closing) this.context.setStatus('reconnecting', new BackendError(`lost the connection to Redis at ${display}: ${error.message}; reconnecting`, { channel: this.channel, cause: error }));
-      },
-      () => {
-        if (!this.closing && this.commandConnection !== undefined) this.context.setStatus('connected');
-      },
-    );
-    this.commandConnection = c;
-    await c.open(this.options.connectTimeoutMs, display);
+    await this.link.connection.open(this.options.connectTimeoutMs, this.config.server.display);
     try {
-      await this.join(this.receivers, '0');
+      await this.groups.join(this.receivers);
     } catch (err) {
-      throw backendError(err, `creating the receivers' group on stream '${this.keys.stream}'`, display, this.channel);
+      throw backendError(err, `creating the receivers' group on stream '${this.keys.stream}'`, this.config.server.display, this.channel);
     }
     this.started = true;
     this.context.setStatus('connected');
-  }
-
-  /** The command connection, once ready (waiting for it up to connectTimeoutMs while it reconnects). */
-  async command(): Promise<Connection> {
-    const c = this.commandConnection!;
-    if (!c.ready) await c.waitReady(this.options.connectTimeoutMs);
-    return c;
-  }
-
-  newConnection(role: string, onReady?: () => void): Connection {
-    return new Connection(this.config.server, this.options.connectTimeoutMs, `${role}:${this.keys.stream}`, undefined, onReady);
-  }
-
-  /**
-   * Runs `work` on the command connection, trying again while the server is out of reach, until
-   * `untilMs` (performance.now()); then BackendError. A refusal by the server is not retried.
-   */
-  private async withRetry<V>(what: string, untilMs: number, signal: AbortSignal | undefined, work: (c: Connection) => Promise<V>, duringClose = false): Promise<V> {
-    const c = this.commandConnection!;
-    for (let backoff = 10; ; backoff = Math.min(500, backoff * 2)) {
-      if (this.closing && !duringClose) throw this.closedError(what);
-      if (signal?.aborted) throw abortedError(signal, what, this.channel);
-      if (c.ready) {
-        try {
-          return await work(c);
-        } catch (err) {
-          if (!isTransient(err)) throw backendError(err, what, this.config.server.display, this.channel);
-          c.lastError = sanitized(err);
-        }
-      }
-      const left = untilMs - performance.now();
-      if (left <= 0) {
-        throw new BackendError(
-          `${what}: Redis at ${this.config.server.display} did not answer in time${c.lastError ? ` (${c.lastError.message})` : ''}; it is down or unreachable — the call may be retried, or raise its timeout`,
-          { channel: this.channel, cause: c.lastError },
-        );
-      }
-      await c.pause(Math.min(left, backoff), signal);
-    }
-  }
-
-  private closedError(what: string): ChannelClosedError {
-    return new ChannelClosedError(`cannot ${what}: the channel is closed; open a new one`, { channel: this.channel });
   }
 
   // ---- building and sending ------------------------------------------------------------------
@@ -190,57 +137,26 @@ export class RedisTransport implements Transport<RedisRaw, RedisSource, RedisTar
 
   async offer(message: OutgoingEnvelope, target: RedisTarget, untilMs = Infinity, signal?: AbortSignal): Promise<OfferOutcome> {
     if (target.kind === 'inbox') {
-      const fields = [...entryFields(message, 'send'), INBOX_TAG_FIELD, target.tag!];
-      // NOMKSTREAM: a reply to an inbox that is gone (its handle closed) goes nowhere.
-      await this.withRetry('send a reply', untilMs, signal, (c) =>
-        c.redis.callBuffer('XADD', target.stream!, 'NOMKSTREAM', 'MAXLEN', '~', INBOX_MAXLEN, '*', ...fields),
-      );
+      await this.writer.reply(message, target.stream!, target.tag!, untilMs, signal);
       return SENT;
     }
-    const route = target.route;
-    const [added, , groups] = await this.runSend([message], route, untilMs, signal, route === 'publish');
-    if (route === 'publish') target.groups = groups;
+    const publishing = target.route === 'publish';
+    const { added, groups } = await this.writer.send([message], target.route, untilMs, signal, publishing);
+    if (publishing) target.groups = groups;
     return added === 1 ? SENT : FULL_COUNT;
   }
 
-  async sendMany(messages: readonly OutgoingEnvelope[], signal: AbortSignal | undefined, untilMs = Infinity): Promise<number> {
-    let done = 0;
-    while (done < messages.length) {
-      let end = done;
-      let bytes = 0;
-      while (end < messages.length && end - done < BATCH_MESSAGES && (end === done || bytes + messages[end]!.size <= BATCH_BYTES)) bytes += messages[end++]!.size;
-      const chunk = end - done;
-      const [added] = await this.runSend(messages.slice(done, end), 'send', untilMs, signal, false);
-      done += added;
-      if (added < chunk) break; // the receivers' queue is full: the shared layer takes it from here
-    }
-    return done;
+  sendMany(messages: readonly OutgoingEnvelope[], signal: AbortSignal | undefined, untilMs = Infinity): Promise<number> {
+    return this.writer.sendMany(messages, untilMs, signal);
   }
 
-  /** One SEND script call: [added, waiting, groups]. */
-  private async runSend(messages: readonly OutgoingEnvelope[], route: Route, untilMs: number, signal: AbortSignal | undefined, countGroups: boolean): Promise<[number, number, number]> {
-    const args: (string | number | Buffer)[] = [this.options.capacity, this.config.maxLength, countGroups ? 1 : 0];
-    for (const m of messages) {
-      const fields = entryFields(m, route);
-      args.push(route === 'send' ? 's' : 'p', fields.length, ...fields);
-    }
-    const reply = (await this.withRetry(route === 'send' ? 'send' : 'publish', untilMs, signal, (c) =>
-      SCRIPTS.send.run(c.redis, [this.keys.stream, this.keys.waiting], args),
-    )) as [number, number, number];
-    this.waiting = reply[1];
-    return reply;
+  evictOldest(): Promise<boolean> {
+    return this.writer.evictOldest(this.receivers.consumer);
   }
 
-  async evictOldest(): Promise<boolean> {
-    const reply = await this.withRetry('evict the oldest message', Infinity, undefined, (c) =>
-      SCRIPTS.evict.run(c.redis, [this.keys.stream, this.keys.waiting], [this.receivers.consumer]),
-    );
-    return reply === 1;
-  }
-
-  /** Polls: a receive anywhere may have made room, and only the server knows. */
+  /** A short wait before the next look at a full queue; an ack or read of this handle ends it early. */
   waitForRoom(_target: RedisTarget, untilMs: number, signal: AbortSignal | undefined): Promise<void> {
-    const ms = Math.max(0, Math.min(untilMs - performance.now(), 20));
+    const ms = Math.max(0, Math.min(untilMs - performance.now(), ROOM_POLL_MS));
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -280,13 +196,13 @@ export class RedisTransport implements Transport<RedisRaw, RedisSource, RedisTar
     if (this.closing) return Promise.resolve(undefined);
     if (source.kind === 'inbox') return this.inbox!.waitAndTake(source, sliceMs, signal);
     const waiting = source.waiters.wait(sliceMs, signal);
-    (source.reader ??= new GroupReader(this, source)).kick();
+    this.readerOf(source).kick();
     return waiting;
   }
 
   async fetchNow(source: RedisSource, max: number, signal: AbortSignal | undefined): Promise<void> {
     if (source.kind !== 'group' || this.closing || source.left) return;
-    await this.withRetry('receive', performance.now() + this.options.connectTimeoutMs, signal, (c) => (source.reader ??= new GroupReader(this, source)).fetchNow(c, max));
+    await this.link.run('receive', performance.now() + this.options.connectTimeoutMs, signal, (c) => this.readerOf(source).fetchNow(c, max));
   }
 
   isDrained(source: RedisSource): boolean {
@@ -309,21 +225,21 @@ export class RedisTransport implements Transport<RedisRaw, RedisSource, RedisTar
     return raw.message;
   }
 
-  discard(raw: RedisRaw): Promise<void> {
-    return this.settleEntry(raw).then(() => {});
+  async discard(raw: RedisRaw): Promise<void> {
+    await this.settler.ack(raw);
   }
 
   hold(raw: RedisRaw, source: RedisSource, tracked: boolean): RedisDelivery {
     const delivery = new RedisDelivery(raw, this.port);
     if (source.kind === 'group') {
       if (tracked) source.held.set(GroupSource.entryKey(raw.slot, raw.entryId), delivery);
-      else this.settleInBackground(raw);
+      else this.settler.ackInBackground(raw);
     }
     return delivery;
   }
 
   payloadAcked(raw: RedisRaw): Uint8Array {
-    this.settleInBackground(raw);
+    this.settler.ackInBackground(raw);
     return raw.message.data;
   }
 
@@ -333,9 +249,10 @@ export class RedisTransport implements Transport<RedisRaw, RedisSource, RedisTar
     if (delivery.stale) return false;
     const raw = delivery.raw;
     if (raw.source.kind === 'inbox') return true;
-    return this.settleEntry(raw).then((ok) => {
-      raw.source.kind === 'group' && raw.source.held.delete(GroupSource.entryKey(raw.slot, raw.entryId));
-      return ok;
+    const source = raw.source;
+    return this.settler.ack(raw).then((owned) => {
+      source.held.delete(GroupSource.entryKey(raw.slot, raw.entryId));
+      return owned;
     });
   }
 
@@ -350,10 +267,10 @@ export class RedisTransport implements Transport<RedisRaw, RedisSource, RedisTar
       }, delayMs);
       return true;
     }
-    const ok = await this.requeueEntry(raw, deliveryCount, delayMs, Infinity);
+    const owned = await this.settler.requeue(raw, deliveryCount, delayMs, Infinity);
     source.held.delete(GroupSource.entryKey(raw.slot, raw.entryId));
-    if (ok && delayMs > 0) source.reader?.wakeAt(performance.now() + delayMs);
-    return ok;
+    if (owned && delayMs > 0) source.reader?.wakeAt(performance.now() + delayMs);
+    return owned;
   }
 
   release(delivery: RedisDelivery): Promise<boolean> | boolean {
@@ -372,133 +289,72 @@ export class RedisTransport implements Transport<RedisRaw, RedisSource, RedisTar
     return delivery.raw.source;
   }
 
-  /** Acks an entry this consumer still owns; acks of one tick go together (one ACK script per source). */
-  private settleEntry(raw: RedisRaw): Promise<boolean> {
-    const source = raw.source;
-    if (source.kind === 'inbox') return Promise.resolve(true);
-    return new Promise((resolve, reject) => {
-      let batch = this.acks.get(source);
-      if (batch === undefined) this.acks.set(source, (batch = { pairs: [], settle: [], fail: [] }));
-      batch.pairs.push(raw.slot, raw.entryId);
-      batch.settle.push(resolve);
-      batch.fail.push(reject);
-      if (!this.acksScheduled) {
-        this.acksScheduled = true;
-        queueMicrotask(() => void this.flushAcks());
-      }
-    });
-  }
+  // ---- groups, inboxes, the rest ---------------------------------------------------------------
 
-  private settleInBackground(raw: RedisRaw): void {
-    this.settleEntry(raw).catch((err: unknown) => this.context.reportError(err as Error));
-  }
-
-  private async flushAcks(untilMs = performance.now() + this.options.connectTimeoutMs): Promise<void> {
-    this.acksScheduled = false;
-    const batches = [...this.acks];
-    this.acks.clear();
-    await Promise.all(
-      batches.map(async ([source, batch]) => {
-        try {
-          const reply = (await this.withRetry(
-            'ack',
-            untilMs,
-            undefined,
-            (c) => SCRIPTS.ack.run(c.redis, [source.keys.stream, source.retryKey], [source.group, source.consumer, ...batch.pairs]),
-            true,
-          )) as number[];
-          batch.settle.forEach((settle, i) => settle(reply[i] === 1));
-          for (const wake of [...this.roomWaiters]) wake();
-        } catch (err) {
-          for (const fail of batch.fail) fail(err as Error);
-        }
-      }),
-    );
-  }
-
-  /** REQUEUE: acks the entry and copies it into its group's retry stream (now, or after `delayMs`). */
-  private async requeueEntry(raw: RedisRaw, deliveryCount: number, delayMs: number, untilMs: number, duringClose = false): Promise<boolean> {
-    const source = raw.source as GroupSource;
-    const key = raw.slot === 2 ? source.retryKey : source.keys.stream;
-    const reply = await this.withRetry(
-      'nack',
-      untilMs,
-      undefined,
-      (c) =>
-        SCRIPTS.requeue.run(c.redis, [key, source.retryKey, source.delayKey], [source.group, source.consumer, raw.entryId, deliveryCount, Math.ceil(delayMs), raw.slot === 2 ? 1 : 0]),
-      duringClose,
-    );
-    if (reply === -1) {
-      this.context.reportError(
-        new BackendError(`message ${raw.message.id} was trimmed from stream '${source.keys.stream}' (maxLength) before it could be redelivered; it is gone`, { channel: this.channel }),
-      );
-    }
-    return reply === 1 || reply === -1;
-  }
-
-  // ---- groups, inboxes, the rest --------------------------------------------------------------
-
-  private groupSource(group: string, consumer: string, receivers: boolean, userGroup: string | undefined, solo: boolean): GroupSource {
-    const source = new GroupSource(this.channel, this.keys, group, consumer, receivers, userGroup, solo);
-    this.sources.add(source);
-    return source;
-  }
-
-  private async join(source: GroupSource, startId: string): Promise<void> {
-    const reply = (await this.withRetry('join a group', performance.now() + this.options.connectTimeoutMs, undefined, (c) =>
-      SCRIPTS.join.run(c.redis, [this.keys.stream, source.retryKey, this.keys.waiting], [source.group, startId]),
-    )) as [number, number];
-    if (source.receivers) this.waiting = reply[1];
-  }
-
-  async joinGroup(group: string | undefined): Promise<GroupSource> {
-    const n = ++this.subscriptionCount;
-    const source =
-      group === undefined
-        ? this.groupSource(`${RESERVED_GROUP_PREFIX}solo-${randomToken(16)}`, `${this.consumerBase}-s${n}`, false, undefined, true)
-        : this.groupSource(group, `${this.consumerBase}-s${n}`, false, group, false);
-    try {
-      await this.join(source, '$');
-    } catch (err) {
-      this.sources.delete(source);
-      throw err;
-    }
-    return source;
-  }
-
-  async rejoin(source: GroupSource): Promise<void> {
-    await this.join(source, source.receivers ? '0' : '$');
+  joinGroup(group: string | undefined): Promise<GroupSource> {
+    return this.groups.subscribe(group);
   }
 
   async leaveGroup(source: RedisSource): Promise<void> {
     if (source.kind !== 'group' || source.left) return;
     source.left = true;
     source.waiters.releaseAll();
-    await this.giveBack(source, performance.now() + CLOSE_BUDGET_MS);
     await source.reader?.close();
-    this.sources.delete(source);
-    await this.leave(source, performance.now() + CLOSE_BUDGET_MS).catch((err: unknown) => this.context.reportError(err as Error));
-  }
-
-  private async leave(source: GroupSource, untilMs: number): Promise<void> {
-    await this.withRetry(
-      'leave a group',
-      untilMs,
-      undefined,
-      (c) => SCRIPTS.leave.run(c.redis, [this.keys.stream, source.retryKey, source.delayKey], [source.group, source.consumer, source.solo ? 1 : 0]),
-      true,
-    );
-  }
-
-  /** Entries read but never handed out go back to their group, their count unchanged. */
-  private async giveBack(source: GroupSource, untilMs: number): Promise<void> {
-    const buffered = source.buffer.splice(0);
-    if (source.solo) return; // the group ends with its one member
-    await Promise.all(buffered.map((raw) => this.requeueEntry(raw, raw.message.deliveryCount, 0, untilMs, true).catch(() => false)));
+    await this.groups.leave(source, performance.now() + CLOSE_BUDGET_MS).catch((err: unknown) => this.context.reportError(err as Error));
   }
 
   async openInbox(): Promise<Inbox<InboxSource>> {
     return (this.inbox ??= new HandleInbox(this)).open();
+  }
+
+  pending(): number | undefined {
+    return this.waiting === undefined ? undefined : this.waiting + this.receivers.buffer.length;
+  }
+
+  async close(unsettled: readonly RedisDelivery[]): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.wakeSenders();
+    const sources = [...this.groups.sources];
+    for (const s of sources) s.waiters.releaseAll();
+    const until = performance.now() + CLOSE_BUDGET_MS;
+    const c = this.link.connection;
+    try {
+      // Acks already asked for go first (failing at once when the server is away). With the
+      // server out of reach nothing else is given back: what this handle held stays pending for
+      // the claim of another consumer.
+      const reachable = this.started && c.ready;
+      await this.settler.flush(reachable ? until : performance.now());
+      if (reachable) {
+        // Unsettled deliveries go back for redelivery (counted as a delivery made); what was read
+        // but never handed out goes back as it was (Memberships.leave).
+        const back = unsettled.filter((d) => !d.stale && d.raw.source.kind === 'group' && !d.raw.source.solo);
+        await Promise.all(back.map((d) => this.settler.requeue(d.raw, d.deliveryCount + 1, 0, until, true).catch(() => false)));
+        for (const source of sources) await this.groups.leave(source, until).catch(() => {});
+      }
+    } finally {
+      await Promise.all(sources.map((s) => s.reader?.close()));
+      if (this.inbox !== undefined) {
+        await this.inbox.close(async (key) => {
+          await this.link.run('delete the inbox', until, undefined, (conn) => conn.redis.del(key), true).catch(() => {});
+        });
+      }
+      await c.close();
+    }
+  }
+
+  // ---- for the readers and the inbox (ReaderHost, InboxHost) ----------------------------------
+
+  command(): Promise<Connection> {
+    return this.link.ready(this.options.connectTimeoutMs);
+  }
+
+  newConnection(role: string, onReady?: () => void): Connection {
+    return new Connection(this.config.server, this.options.connectTimeoutMs, `${role}:${this.keys.stream}`, undefined, onReady);
+  }
+
+  rejoin(source: GroupSource): Promise<void> {
+    return this.groups.join(source);
   }
 
   decode(source: GroupSource, slot: StreamSlot, entryId: string, fields: Buffer[], redisCount: number): RedisRaw {
@@ -513,7 +369,7 @@ export class RedisTransport implements Transport<RedisRaw, RedisSource, RedisTar
 
   setWaiting(waiting: number): void {
     this.waiting = waiting;
-    if (waiting >= 0) for (const wake of [...this.roomWaiters]) wake();
+    this.wakeSenders();
   }
 
   reportError(error: Error): void {
@@ -521,50 +377,15 @@ export class RedisTransport implements Transport<RedisRaw, RedisSource, RedisTar
   }
 
   unblock(clientId: number): void {
-    const c = this.commandConnection;
-    if (c?.ready) c.redis.client('UNBLOCK', clientId).catch(() => {});
+    const c = this.link.connection;
+    if (c.ready) c.redis.client('UNBLOCK', clientId).catch(() => {});
   }
 
-  pending(): number | undefined {
-    return this.waiting === undefined ? undefined : this.waiting + this.receivers.buffer.length;
+  private readerOf(source: GroupSource): GroupReader {
+    return (source.reader ??= new GroupReader(this, source));
   }
 
-  async close(unsettled: readonly RedisDelivery[]): Promise<void> {
-    if (this.closing) return;
-    this.closing = true;
+  private wakeSenders(): void {
     for (const wake of [...this.roomWaiters]) wake();
-    for (const s of this.sources) s.waiters.releaseAll();
-    const until = performance.now() + CLOSE_BUDGET_MS;
-    const c = this.commandConnection;
-    try {
-      // With the server out of reach, nothing is given back: what this handle held stays
-      // pending for the claim of another consumer.
-      // Acks already asked for go first (failing at once when the server is away).
-      const reachable = this.started && c?.ready === true;
-      await this.flushAcks(reachable ? until : performance.now());
-      if (reachable) {
-        // Then this handle's unsettled deliveries go back for redelivery (counted as a delivery
-        // made), and what was read but never handed out goes back as it was. Whatever the server
-        // does not take back in time stays pending for the claim of another consumer.
-
-        await Promise.all(
-          unsettled
-            .filter((d) => !d.stale && d.raw.source.kind === 'group' && !(d.raw.source as GroupSource).solo)
-            .map((d) => this.requeueEntry(d.raw, d.deliveryCount + 1, 0, until, true).catch(() => false)),
-        );
-        for (const source of this.sources) {
-          await this.giveBack(source, until);
-          await this.leave(source, until).catch(() => {});
-        }
-      }
-    } finally {
-      await Promise.all([...this.sources].map((s) => s.reader?.close()));
-      if (this.inbox !== undefined && c !== undefined) {
-        await this.inbox.close(async (key) => {
-          await this.withRetry('delete the inbox', until, undefined, (conn) => conn.redis.del(key), true).catch(() => {});
-        });
-      }
-      await c?.close();
-    }
   }
 }
