@@ -7,6 +7,12 @@ import { eventEmitterQueue } from './eventemitter-queue.js';
 import { piscinaTasks } from './piscina-tasks.js';
 import { postMessageOneWay } from './postmessage-one-way.js';
 import { postMessageRoundTrip } from './postmessage-round-trip.js';
+import { redisConsume } from './redis-consume.js';
+import { redisConsumePeer } from './redis-consume-peer.js';
+import { redisLatency } from './redis-latency.js';
+import { redisLatencyPeer } from './redis-latency-peer.js';
+import { redisSendBatch } from './redis-send-batch.js';
+import { redisXaddPeer } from './redis-xadd-peer.js';
 import { ringHeap } from './ring-heap.js';
 import { ringMainReceive } from './ring-main-receive.js';
 import { ringMpmc } from './ring-mpmc.js';
@@ -40,4 +46,11 @@ export const ALL_CASES: readonly BenchCase[] = [
   channelContractFloor,
   channelSpscOverhead,
   ringHeap,
+  // issue 10 — the Redis backend, each right after its raw ioredis peer (skipped without Redis)
+  redisXaddPeer,
+  redisSendBatch,
+  redisConsumePeer,
+  redisConsume,
+  redisLatencyPeer,
+  redisLatency,
 ];

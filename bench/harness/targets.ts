@@ -46,6 +46,12 @@ export const COMPARISONS: readonly Comparison[] = [
   { figure: 'channel.promise.pairs', peer: 'peer.eventemitter.pairs', target: { above: 1, text: 'beats EventEmitter queue' }, issue: 4 },
   // context for the target above: the contract's bare per-message minimum, without a channel
   { figure: 'channel.floor.pairs', peer: 'peer.eventemitter.pairs' },
+  // issue 10 — the Redis backend against raw ioredis on the same server
+  { figure: 'redis.sendBatch', peer: 'peer.redis.xadd.pipelined', target: { atLeast: 0.8, text: '≥ 0.8× raw pipelined XADD' }, issue: 10 },
+  { figure: 'redis.consume.1', peer: 'peer.redis.consume.ackEach', target: { atLeast: 10, text: '≥ 10× one ack per round trip' }, issue: 10 },
+  { figure: 'redis.consume.4', peer: 'peer.redis.consume.ackEach', target: { atLeast: 10, text: '≥ 10× one ack per round trip' }, issue: 10 },
+  { figure: 'redis.e2e.p50', peer: 'peer.redis.e2e.p50' },
+  { figure: 'redis.e2e.p99', peer: 'peer.redis.e2e.p99' },
 ];
 
 export function meets(value: number, target: Target): boolean {

@@ -4,10 +4,12 @@
 // Each round is one READ script (due retries, own pending entries after a reconnect, claims of
 // entries left idle past claimIdleMs, new entries) asking for as many entries as are wanted —
 // the waiting receivers, or the batch a receiveBatch asked for. When it returns nothing, the
-// reader waits on the server with a finite XREAD BLOCK (never one unbounded block) on the stream
-// and the group's retry stream, from the group's last-delivered ids, shortened to the next due
-// delayed retry, claim round or waiter's end. A blocking command is guarded by a timer of its own,
-// and the connection never re-sends one after a reconnect (connections.ts): a wait cannot hang.
+// reader waits on the server with a finite XREADGROUP … BLOCK (never one unbounded block) on the
+// stream and the group's retry stream, which takes what arrives in the same round trip; the block
+// is shortened to the next due delayed retry, claim round or waiter's end. A blocking command is
+// guarded by a timer of its own, and the connection never re-sends one after a reconnect
+// (connections.ts): a wait cannot hang.
+import { WIRE_HEADERS } from '../../base/wire-headers.js';
 import { BackendError, isChannelError } from '../../errors.js';
 import { Connection, isTransient, sanitized } from './connections.js';
 import { GroupSource, type RedisRaw, type StreamSlot } from './redis-places.js';
@@ -23,10 +25,12 @@ export interface ReaderHost {
   newConnection(role: string, onReady?: () => void): Connection;
   /** Creates the source's group again (the stream or the group was deleted underneath). */
   rejoin(source: GroupSource): Promise<void>;
-  /** Decodes an entry of the source into a raw message. */
-  decode(source: GroupSource, slot: StreamSlot, entryId: string, fields: Buffer[], redisCount: number): RedisRaw;
+  /** Decodes an entry of the source into a raw message; `readAt`: when the read that took it was sent. */
+  decode(source: GroupSource, slot: StreamSlot, entryId: string, fields: Buffer[], redisCount: number, readAt: number): RedisRaw;
   /** The receivers' waiting count the server reported. */
   setWaiting(waiting: number): void;
+  /** The receivers' group took `count` sends outside READ (a blocking read): lower the waiting count. */
+  tookSends(count: number): void;
   reportError(error: Error): void;
   /** Wakes a connection blocked in XREAD (CLIENT UNBLOCK, from another connection). */
   unblock(clientId: number): void;
@@ -37,13 +41,27 @@ const BLOCK_GRACE_MS = 1500;
 /** Waiting between tries while the server is out of reach, at most. */
 const MAX_BACKOFF_MS = 500;
 
-type ReadReply = [Array<number | Buffer | Buffer[]>, number, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, number, number];
+type ReadReply = [Array<number | Buffer | Buffer[]>, number, Buffer, Buffer, Buffer, Buffer, number, number];
+type BlockReply = [Buffer, [Buffer, Buffer[]][]][] | null;
+
+const ROUTE_FIELD = Buffer.from(WIRE_HEADERS.route);
+const PUBLISH = Buffer.from('publish');
+
+function isPublished(fields: readonly Buffer[]): boolean {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i]!.equals(ROUTE_FIELD)) return fields[i + 1]!.equals(PUBLISH);
+  return false;
+}
 
 export class GroupReader {
   private running = false;
   private connection: Connection | undefined;
   private clientId: number | undefined;
   private nextClaimAt = 0;
+  /** performance.now() at which a READ is due anyway, and at which a delayed retry falls due. */
+  private nextReadAt = 0;
+  private dueAt = Infinity;
+  /** The last round found entries: more are likely, so the next one reads with READ. */
+  private busy = false;
   /** While blocked: performance.now() at which the block ends, else 0. */
   private blockedUntil = 0;
   private wakeTimer: NodeJS.Timeout | undefined;
@@ -67,6 +85,7 @@ export class GroupReader {
 
   /** A delayed retry of this source falls due at `dueAt` (performance.now()): wake a block that would outlast it. */
   wakeAt(dueAt: number): void {
+    this.dueAt = Math.min(this.dueAt, dueAt);
     clearTimeout(this.wakeTimer);
     const ms = Math.max(0, dueAt - performance.now());
     this.wakeTimer = setTimeout(() => {
@@ -120,7 +139,18 @@ export class GroupReader {
     }
   }
 
-  /** One READ; when it finds nothing, one bounded blocking wait. Returns the entries buffered. */
+  /**
+   * One round: a READ when one is due (see below), then — when it found nothing, or was not due —
+   * one bounded XREADGROUP … BLOCK on the stream and the retry stream, which returns at once with
+   * what is there and otherwise takes what arrives in the same round trip, as a plain consumer
+   * would. Returns the entries buffered.
+   *
+   * READ is due while entries keep coming (one command per batch, the waiting count kept in the
+   * same step), for this consumer's own pending entries (at start, after a reconnect), for a claim
+   * round, for a delayed retry falling due, and at least once every blockMs (a retry another
+   * handle delayed). An idle consumer waits in the blocking read, which hands a message over in
+   * one round trip when it comes.
+   */
   private async readOnce(c: Connection): Promise<number> {
     const { source, host } = this;
     const cfg = host.config;
@@ -128,25 +158,62 @@ export class GroupReader {
     source.hint = 0;
     const now = performance.now();
     const claiming = cfg.claimIdleMs > 0 && now >= this.nextClaimAt;
-    if (claiming) this.nextClaimAt = now + cfg.claimIntervalMs;
-    const read = await this.read(c, count, claiming, source.pendingFirst);
-    if (read.entries > 0) return read.buffered;
+    if (this.busy || claiming || source.pendingFirst || now >= this.nextReadAt || now >= this.dueAt) {
+      if (claiming) this.nextClaimAt = now + cfg.claimIntervalMs;
+      this.nextReadAt = now + cfg.blockMs;
+      const read = await this.read(c, count, claiming, source.pendingFirst);
+      this.dueAt = read.dueIn >= 0 ? now + read.dueIn : Infinity;
+      this.busy = read.entries > 0;
+      if (read.entries > 0) return read.buffered;
+    }
 
-    // Nothing to read: wait on the server, bounded by every reason to look again sooner.
-    let block = Math.min(cfg.blockMs, source.waiters.longestRemaining());
-    if (cfg.claimIdleMs > 0) block = Math.min(block, this.nextClaimAt - performance.now());
-    if (read.dueIn >= 0) block = Math.min(block, read.dueIn + 1);
-    block = Math.floor(block);
-    if (block < 1 || source.waiters.size === 0) return 0;
+    // Bounded by every reason to look again sooner; at least 1 ms, so that a round is always a
+    // real wait (a loop of zero-length rounds would never let the waiters' timers run).
+    const until = Math.min(this.nextReadAt, this.dueAt + 1, cfg.claimIdleMs > 0 ? this.nextClaimAt : Infinity);
+    const block = Math.max(1, Math.floor(Math.min(cfg.blockMs, source.waiters.longestRemaining(), until - performance.now())));
+    if (source.waiters.size === 0) return 0;
     this.blockedUntil = performance.now() + block;
     const guard = setTimeout(() => c.reset(), block + BLOCK_GRACE_MS);
+    const readAt = performance.now();
+    let reply: BlockReply;
     try {
-      await c.redis.callBuffer('XREAD', 'COUNT', 1, 'BLOCK', block, 'STREAMS', source.keys.stream, source.retryKey, read.last[0] || '$', read.last[1] || '$');
+      reply = (await c.redis.callBuffer('XREADGROUP', 'GROUP', source.group, source.consumer, 'COUNT', count, 'BLOCK', block, 'STREAMS', source.keys.stream, source.retryKey, '>', '>')) as BlockReply;
     } finally {
       clearTimeout(guard);
       this.blockedUntil = 0;
     }
-    return 0;
+    if (reply === null) return 0;
+    this.busy = true;
+    return this.takeBlocked(c, reply, readAt);
+  }
+
+  /**
+   * What a blocking read took: new entries, delivered once (a retry copy carries its count). The
+   * receivers' group settles published ones unread and lowers the waiting count by the sends, as
+   * READ does.
+   */
+  private takeBlocked(c: Connection, reply: NonNullable<BlockReply>, readAt: number): number {
+    const { source, host } = this;
+    let buffered = 0;
+    let sends = 0;
+    const published: Buffer[] = [];
+    for (const [key, entries] of reply) {
+      const slot: StreamSlot = key.toString() === source.keys.stream ? 1 : 2;
+      for (const [id, fields] of entries) {
+        if (source.receivers && slot === 1 && isPublished(fields)) {
+          published.push(id);
+          continue;
+        }
+        if (source.receivers && slot === 1) sends++;
+        source.buffer.push(host.decode(source, slot, id.toString(), fields, 1, readAt));
+        buffered++;
+      }
+    }
+    // Queued on this connection ahead of its next read; a lost one leaves the entry pending for
+    // this consumer, read again (and settled) after the reconnect.
+    if (published.length > 0) c.redis.callBuffer('XACK', source.keys.stream, source.group, ...published).catch(() => {});
+    if (sends > 0) host.tookSends(sends);
+    return buffered;
   }
 
   /** One look without waiting, on `c` (tryReceive, a receive with timeoutMs 0). */
@@ -157,8 +224,9 @@ export class GroupReader {
   }
 
   /** Runs READ and buffers what it returns. */
-  private async read(c: Connection, count: number, claiming: boolean, pendingFirst: boolean): Promise<{ entries: number; buffered: number; last: [string, string]; dueIn: number }> {
+  private async read(c: Connection, count: number, claiming: boolean, pendingFirst: boolean): Promise<{ entries: number; buffered: number; dueIn: number }> {
     const { source, host } = this;
+    const readAt = performance.now();
     const reply = (await SCRIPTS.read.run(c.redis, [source.keys.stream, source.retryKey, source.delayKey, source.keys.waiting], [
       source.group,
       source.consumer,
@@ -171,7 +239,7 @@ export class GroupReader {
       source.claimCursors[0],
       source.claimCursors[1],
     ])) as ReadReply;
-    const [flat, waiting, p1, p2, c1, c2, last1, last2, dueIn] = reply;
+    const [flat, waiting, p1, p2, c1, c2, dueIn] = reply;
     if (source.receivers) host.setWaiting(Number(waiting));
     if (pendingFirst) {
       source.pendingCursors = [p1.toString(), p2.toString()];
@@ -184,10 +252,10 @@ export class GroupReader {
       const entryId = (flat[i + 1] as Buffer).toString();
       // Only a read of this consumer's own pending list or a claim can return an entry it has.
       if ((pendingFirst || claiming) && this.takeOver(slot, entryId, pendingFirst)) continue;
-      source.buffer.push(host.decode(source, slot, entryId, flat[i + 3] as Buffer[], flat[i + 2] as number));
+      source.buffer.push(host.decode(source, slot, entryId, flat[i + 3] as Buffer[], flat[i + 2] as number, readAt));
       buffered++;
     }
-    return { entries: flat.length / 4, buffered, last: [last1.toString(), last2.toString()], dueIn };
+    return { entries: flat.length / 4, buffered, dueIn };
   }
 
   /**
@@ -213,7 +281,7 @@ export class GroupReader {
   private async failed(c: Connection, err: unknown): Promise<void> {
     const { source, host } = this;
     const message = err instanceof Error ? err.message : String(err);
-    if (message.startsWith('NOGROUP') || message.includes('no such key')) {
+    if (message.startsWith('NOGROUP') || message.startsWith('UNBLOCKED') || message.includes('no such key')) {
       // The stream or the group was deleted underneath: make them again and read on.
       try {
         await host.rejoin(source);

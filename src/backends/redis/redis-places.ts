@@ -21,6 +21,11 @@ export interface RedisRaw {
   readonly slot: StreamSlot;
   /** The stream entry id. */
   readonly entryId: string;
+  /**
+   * performance.now() just before the read that took it was sent: its idle time on the server
+   * is at most the time since (what lets an ack skip the ownership check, settler.ts).
+   */
+  readonly readAt: number;
 }
 
 export class GroupSource {

@@ -27,6 +27,7 @@ import { Memberships } from './memberships.js';
 import { redisCapabilities, WIRE_OVERHEAD_BYTES } from './redis-capabilities.js';
 import { GroupSource, InboxSource, inboxTarget, publishTarget, queueTarget, RedisDelivery, type RedisRaw, type RedisSource, type RedisTarget, type StreamSlot } from './redis-places.js';
 import type { ResolvedRedisOptions } from './redis-options.js';
+import { SCRIPTS } from './scripts.js';
 import { EntrySettler } from './settler.js';
 import { StreamWriter } from './stream-writer.js';
 
@@ -86,7 +87,7 @@ export class RedisTransport implements Transport<RedisRaw, RedisSource, RedisTar
     this.link = new CommandLink(command, this.channel, display, () => this.closing);
     const onWaiting = (waiting: number) => this.setWaiting(waiting);
     this.writer = new StreamWriter(this.link, this.keys, options.capacity, config.maxLength, onWaiting);
-    this.settler = new EntrySettler(this.link, this.channel, options.connectTimeoutMs, (e) => this.context.reportError(e), () => this.wakeSenders());
+    this.settler = new EntrySettler(this.link, this.channel, options.connectTimeoutMs, config.claimIdleMs, (e) => this.context.reportError(e), () => this.wakeSenders());
     this.groups = new Memberships(this.link, this.settler, this.channel, this.keys, config.consumer ?? defaultConsumerName(), options.connectTimeoutMs, onWaiting);
     this.receivers = this.groups.receivers;
     this.queue = queueTarget(config.streamKey);
@@ -188,7 +189,10 @@ export class RedisTransport implements Transport<RedisRaw, RedisSource, RedisTar
   takeManyNow(source: RedisSource, max: number, into: RedisRaw[]): void {
     const buffer = source.buffer;
     if (buffer.length === 0 && source.kind === 'group') source.hint = max;
-    while (into.length < max && buffer.length > 0) into.push(buffer.shift()!);
+    const n = Math.min(max - into.length, buffer.length);
+    if (n <= 0) return;
+    // One splice, not n shifts (each shift moves the rest of a buffer of up to readCount entries).
+    for (const raw of buffer.splice(0, n)) into.push(raw);
   }
 
   waitAndTake(source: RedisSource, sliceMs: number, signal: AbortSignal | undefined): Promise<RedisRaw | undefined> {
@@ -357,14 +361,21 @@ export class RedisTransport implements Transport<RedisRaw, RedisSource, RedisTar
     return this.groups.join(source);
   }
 
-  decode(source: GroupSource, slot: StreamSlot, entryId: string, fields: Buffer[], redisCount: number): RedisRaw {
+  decode(source: GroupSource, slot: StreamSlot, entryId: string, fields: Buffer[], redisCount: number, readAt: number): RedisRaw {
     const { message } = decodeEntry(this.channel, entryId, fields, redisCount, (err) => this.context.reportError(err));
-    return { message, source, slot, entryId };
+    return { message, source, slot, entryId, readAt };
   }
 
   decodeReply(source: InboxSource, entryId: string, fields: Buffer[]): RedisRaw {
     const { message } = decodeEntry(this.channel, entryId, fields, 1, (err) => this.context.reportError(err));
-    return { message, source, slot: 0, entryId };
+    return { message, source, slot: 0, entryId, readAt: performance.now() };
+  }
+
+  tookSends(count: number): void {
+    this.link.run('count the sends taken', performance.now() + this.options.connectTimeoutMs, undefined, (c) => SCRIPTS.taken.run(c.redis, [this.keys.waiting], [count]), true).then(
+      (waiting) => this.setWaiting(waiting as number),
+      (err: unknown) => this.context.reportError(err as Error),
+    );
   }
 
   setWaiting(waiting: number): void {

@@ -68,8 +68,8 @@ return {added, w, groups}`;
  * the ids of deleted ones, which it drops from the pending list), then new entries (retries
  * first). The receivers' group settles published entries without returning them and counts the
  * sends it takes off the waiting counter. Returns { entries (flat: which, id, deliveries, fields),
- * waiting (-1 unless receivers), pending cursors, claim cursors, last-delivered ids and ms to
- * the next delayed retry (when nothing was read, for the blocking wait), deleted ids seen }.
+ * waiting (-1 unless receivers), pending cursors, claim cursors, ms to the next delayed retry
+ * (when nothing was read, for the blocking wait), deleted ids seen }.
  */
 const READ = `
 ${NOW_MS}
@@ -158,19 +158,12 @@ end
 if w < 0 and receivers then w = 0 end
 if w ~= w0 then redis.call('SET', KEYS[4], w) end
 
-local last, due_in = {'', ''}, -1
+local due_in = -1
 if got == 0 then
-  for s = 1, 2 do
-    for _, g in ipairs(redis.call('XINFO', 'GROUPS', keys[s])) do
-      if g[2] == group then
-        for k = 1, #g, 2 do if g[k] == 'last-delivered-id' then last[s] = g[k + 1] end end
-      end
-    end
-  end
   local first = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
   if first[2] then due_in = math.max(0, tonumber(first[2]) - now) end
 end
-return {out, w, pending[1], pending[2], claim[1], claim[2], last[1], last[2], due_in, deleted}`;
+return {out, w, pending[1], pending[2], claim[1], claim[2], due_in, deleted}`;
 
 /**
  * ACK — KEYS: stream, retry stream. ARGV: group, consumer, then pairs (1 stream / 2 retry, id).
@@ -192,6 +185,15 @@ for i = 3, #ARGV, 2 do
   end
 end
 return res`;
+
+/**
+ * TAKEN — KEYS: waiting counter. ARGV: how many sends the receivers' group took outside READ (a
+ * blocking XREADGROUP). Lowers the counter, never below 0; returns it.
+ */
+const TAKEN = `
+local w = math.max(0, tonumber(redis.call('GET', KEYS[1]) or '0') - tonumber(ARGV[1]))
+redis.call('SET', KEYS[1], w)
+return w`;
 
 /**
  * REQUEUE — KEYS: the entry's stream (stream or retry), retry stream, delay set. ARGV: group,
@@ -304,6 +306,7 @@ export const SCRIPTS = {
   send: new Script('send', 2, SEND),
   read: new Script('read', 4, READ),
   ack: new Script('ack', 2, ACK),
+  taken: new Script('taken', 1, TAKEN),
   requeue: new Script('requeue', 3, REQUEUE),
   join: new Script('join', 3, JOIN),
   leave: new Script('leave', 3, LEAVE),

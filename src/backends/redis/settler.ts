@@ -5,17 +5,21 @@
 // delay, keeping the message id).
 import { BackendError } from '../../errors.js';
 import type { CommandLink } from './command-link.js';
+import type { Connection } from './connections.js';
 import type { GroupSource, RedisRaw } from './redis-places.js';
 import { SCRIPTS } from './scripts.js';
 
-interface AckBatch {
-  pairs: (string | number)[];
-  settle: ((owned: boolean) => void)[];
-  fail: ((error: Error) => void)[];
+interface PendingAck {
+  raw: RedisRaw;
+  settle: (owned: boolean) => void;
+  fail: (error: Error) => void;
 }
 
+/** Below the claim time by this much, an entry is surely still this consumer's (timer granularity). */
+const OWN_MARGIN_MS = 5;
+
 export class EntrySettler {
-  private readonly batches = new Map<GroupSource, AckBatch>();
+  private readonly batches = new Map<GroupSource, PendingAck[]>();
   private scheduled = false;
 
   constructor(
@@ -23,6 +27,8 @@ export class EntrySettler {
     private readonly channel: string,
     /** How long an ack may wait for a server that is away. */
     private readonly ackPatienceMs: number,
+    /** The claim time of the handle's group readers (0: no claims here, every ack checks). */
+    private readonly claimIdleMs: number,
     private readonly reportError: (error: Error) => void,
     /** After acks went through: a sender waiting for room may try again. */
     private readonly onAcked: () => void,
@@ -32,12 +38,10 @@ export class EntrySettler {
   ack(raw: RedisRaw): Promise<boolean> {
     const source = raw.source;
     if (source.kind === 'inbox') return Promise.resolve(true);
-    return new Promise((resolve, reject) => {
+    return new Promise((settle, fail) => {
       let batch = this.batches.get(source);
-      if (batch === undefined) this.batches.set(source, (batch = { pairs: [], settle: [], fail: [] }));
-      batch.pairs.push(raw.slot, raw.entryId);
-      batch.settle.push(resolve);
-      batch.fail.push(reject);
+      if (batch === undefined) this.batches.set(source, (batch = []));
+      batch.push({ raw, settle, fail });
       if (!this.scheduled) {
         this.scheduled = true;
         queueMicrotask(() => void this.flush(performance.now() + this.ackPatienceMs));
@@ -50,28 +54,39 @@ export class EntrySettler {
     this.ack(raw).catch((err: unknown) => this.reportError(err as Error));
   }
 
-  /** Sends every ack asked for so far; an ack the server cannot take by `untilMs` fails. */
+  /**
+   * Sends every ack asked for so far, one script per source and kind; an ack the server cannot
+   * take by `untilMs` fails. An entry read less than the claim time ago cannot have been claimed
+   * by another consumer (its idle time on the server is at most that): it is acked as it is, with
+   * plain XACKs. An older one is acked only if this consumer still owns it (the ACK script).
+   */
   async flush(untilMs: number): Promise<void> {
     this.scheduled = false;
     const batches = [...this.batches];
     this.batches.clear();
-    await Promise.all(
-      batches.map(async ([source, batch]) => {
-        try {
-          const owned = (await this.link.run(
-            'ack',
-            untilMs,
-            undefined,
-            (c) => SCRIPTS.ack.run(c.redis, [source.keys.stream, source.retryKey], [source.group, source.consumer, ...batch.pairs]),
-            true,
-          )) as number[];
-          batch.settle.forEach((settle, i) => settle(owned[i] === 1));
-          this.onAcked();
-        } catch (err) {
-          for (const fail of batch.fail) fail(err as Error);
-        }
-      }),
-    );
+    const safeAfter = performance.now() - (this.claimIdleMs - OWN_MARGIN_MS);
+    const work: Promise<void>[] = [];
+    for (const [source, acks] of batches) {
+      const own = this.claimIdleMs > OWN_MARGIN_MS ? acks.filter((a) => a.raw.readAt > safeAfter) : [];
+      const checked = own.length === acks.length ? [] : acks.filter((a) => !own.includes(a));
+      if (own.length > 0) work.push(this.send(own, untilMs, (c) => ackOwn(c, source, own)));
+      if (checked.length > 0) {
+        const pairs: (string | number)[] = [];
+        for (const a of checked) pairs.push(a.raw.slot, a.raw.entryId);
+        work.push(this.send(checked, untilMs, (c) => SCRIPTS.ack.run(c.redis, [source.keys.stream, source.retryKey], [source.group, source.consumer, ...pairs]) as Promise<number[]>));
+      }
+    }
+    await Promise.all(work);
+  }
+
+  private async send(acks: PendingAck[], untilMs: number, run: (c: Connection) => Promise<number[]>): Promise<void> {
+    try {
+      const owned = await this.link.run('ack', untilMs, undefined, run, true);
+      acks.forEach((a, i) => a.settle(owned[i] === 1));
+      this.onAcked();
+    } catch (err) {
+      for (const a of acks) a.fail(err as Error);
+    }
   }
 
   /**
@@ -101,4 +116,19 @@ export class EntrySettler {
     }
     return reply === 1 || reply === -1;
   }
+}
+
+/**
+ * Acks entries surely still this consumer's: plain XACKs (a retry stream's entries are deleted
+ * too — one group reads it), sent together in one write.
+ */
+async function ackOwn(c: Connection, source: GroupSource, acks: readonly PendingAck[]): Promise<number[]> {
+  const main: string[] = [];
+  const retry: string[] = [];
+  for (const a of acks) (a.raw.slot === 2 ? retry : main).push(a.raw.entryId);
+  const sent: Promise<unknown>[] = [];
+  if (main.length > 0) sent.push(c.redis.xack(source.keys.stream, source.group, ...main));
+  if (retry.length > 0) sent.push(c.redis.xack(source.retryKey, source.group, ...retry), c.redis.xdel(source.retryKey, ...retry));
+  await Promise.all(sent);
+  return acks.map(() => 1);
 }
