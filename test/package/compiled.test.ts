@@ -52,6 +52,19 @@ test('the native-queue subpath imports on its own', async () => {
   assert.is(stdout.trim(), '5');
 });
 
+test('the redis subpath and redis:// URLs need ioredis: without it, openChannel says to install it (and the main entry never loaded it)', async () => {
+  const script = `
+    const m = await import('plexspaces-channel');
+    try { await m.openChannel('redis://localhost:6379/jobs'); console.log('opened?!'); }
+    catch (e) { console.log(e.code, e.message); }
+    try { await import('plexspaces-channel/redis'); console.log('imported?!'); }
+    catch (e) { console.log(e.code); }`;
+  const { stdout } = await node(['--input-type=module', '-e', script]);
+  const [open, subpath] = stdout.trim().split('\n');
+  assert.match(open!, /^BackendError .*needs the 'ioredis' package; install it: npm install ioredis/);
+  assert.is(subpath, 'ERR_MODULE_NOT_FOUND', 'the subpath exists and fails only on its missing client');
+});
+
 test('the CLI demo (the main job) runs from dist and checks every answer', async () => {
   const { stdout } = await node(['dist/src/cli/main.js', 'demo', '--workers', '2', '--jobs', '60', '--span', '1000']);
   assert.match(stdout, `found ${countPrimes(0, 60_000)} primes below 60000`);
