@@ -11,6 +11,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { ALL_CASES } from './cases/index.js';
 import { combinePasses } from './harness/passes.js';
 import { renderTable, type CaseRow } from './harness/report.js';
+import { writeCharts } from './harness/charts.js';
 import { COMPARISONS } from './harness/targets.js';
 import { CaseSkipped, type RunContext } from './harness/types.js';
 
@@ -21,12 +22,21 @@ interface Args {
   quick: boolean;
   passes: number;
   filters: string[];
+  /** Where to write the SVG charts; undefined: none. */
+  charts: string | undefined;
 }
 
+/** Where a full run writes its charts (the README shows them). */
+const DEFAULT_CHARTS_DIR = 'docs/charts';
+
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { quick: false, passes: 0, filters: [] };
+  const args: Args = { quick: false, passes: 0, filters: [], charts: undefined };
+  let charts: string | false | undefined;
   for (const a of argv) {
     if (a === '--quick') args.quick = true;
+    else if (a === '--no-charts') charts = false;
+    else if (a === '--charts') charts = DEFAULT_CHARTS_DIR;
+    else if (a.startsWith('--charts=')) charts = a.slice('--charts='.length);
     else if (a.startsWith('--passes=')) {
       args.passes = Number(a.slice('--passes='.length));
       if (!Number.isInteger(args.passes) || args.passes < 1 || args.passes > 20) {
@@ -35,13 +45,15 @@ function parseArgs(argv: readonly string[]): Args {
       }
     }
     else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run bench [-- <filter> ...] [--quick] [--passes=N]\n  filters match case ids, e.g. spsc, rtt, postmessage, peer, ring\n  --quick     short runs, one pass (a smoke check; figures mean nothing)\n  --passes=N  run the selected cases N times over (default 3) and combine');
+      console.log('usage: npm run bench [-- <filter> ...] [--quick] [--passes=N] [--charts[=DIR] | --no-charts]\n  filters match case ids, e.g. spsc, rtt, postmessage, peer, ring\n  --quick     short runs, one pass (a smoke check; figures mean nothing)\n  --passes=N  run the selected cases N times over (default 3) and combine\n  --charts    write SVG charts of the run (a full, unfiltered run writes them to docs/charts)');
       process.exit(0);
     } else if (a.startsWith('-')) {
-      console.error(`bench: unknown option ${a} (known: --quick, --passes=N, --help)`);
+      console.error(`bench: unknown option ${a} (known: --quick, --passes=N, --charts[=DIR], --no-charts, --help)`);
       process.exit(2);
     } else args.filters.push(a.toLowerCase());
   }
+  // A full, unfiltered run writes the README's charts; a quick or filtered one only when asked.
+  args.charts = charts === false ? undefined : (charts ?? (args.quick || args.filters.length > 0 ? undefined : DEFAULT_CHARTS_DIR));
   return args;
 }
 
@@ -125,6 +137,11 @@ async function main(): Promise<void> {
     targets: verdicts.filter((v) => v.target !== undefined).map((v) => ({ figure: v.figure, peer: v.peer, target: v.target, value: v.checked ?? null, met: v.met ?? null, issue: v.issue, missing: v.missing })),
     cases: rows.map((r) => ({ id: r.caseId, status: r.status, reason: r.reason })),
   };
+  if (args.charts !== undefined) {
+    const figures = new Map(rows.flatMap((r) => r.figures).map((f) => [f.id, f]));
+    const subtitle = `one run of npm run bench, ${passCount} passes (median ratio of the passes); ${facts.cores} cores, node ${facts.node}, ${String(facts.date).slice(0, 10)}`;
+    for (const file of writeCharts(args.charts, figures, verdicts, subtitle)) console.log(`chart: ${file}`);
+  }
   console.log(JSON.stringify(json));
   process.exitCode = failed > 0 ? 1 : 0;
 }

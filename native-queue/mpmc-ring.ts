@@ -101,6 +101,7 @@ export class MpmcRing extends MpmcConsuming {
       // receiver acts on a "writing" stamp only after abandonAfterMs, long after both are visible.
       // No call here, not even a small helper: an interpreted call is a stop point too (a claim
       // left with a zero stamp, which nobody can step over, was seen once recordBytes() sat here).
+      // kill-window: the claim CAS above → its stamp 'writing' (test/unit/kill-windows.test.ts)
       const word = DATA_WORD + ((start & this.mask) >>> 2);
       const span = (index - start) >>> 0;
       if (count === 1 && !firstWraps) {
@@ -111,6 +112,7 @@ export class MpmcRing extends MpmcConsuming {
         this.words[word + 1] = firstWraps ? span | STRETCH_WRAPS : span;
         this.words[word] = (start + WRITING_STRETCH) | 0;
       }
+      // kill-window end
       this.claimedIndex = start;
       return count;
     }
@@ -163,8 +165,10 @@ export class MpmcRing extends MpmcConsuming {
     if (Atomics.compareExchange(this.words, word, found, (claim + FINISHING) | 0) !== found) return false;
     // Plain stores (no call, so no stop between them and the CAS; see claimSpace). The CAS just
     // before is a full barrier, so every byte of the claim is visible before these two.
+    // kill-window: the FINISHING CAS above → the committed stamp
     this.words[word + 1] = this.firstLength;
     this.words[word] = (claim + COMMITTED) | 0;
+    // kill-window end
     return true;
   }
 

@@ -1,9 +1,16 @@
 // Runs every test file in its own Node process (through tsx, so worker threads load TypeScript
-// too), streams its output, and ends with one line: `N passed, N failed, N skipped`.
+// too), and ends with one line: `N passed, N failed, N skipped`.
 //
 // Why one process per file: a stress test that wedges a thread, or an integration test that leaves
 // a socket open, must not take the rest of the run down with it. A file that does not finish in
 // time, or finishes its tests but never exits (leaked handles), is counted as a failure.
+//
+// Order: first every file that needs no broker, one at a time (the stress and kill tests spin
+// threads and measure stalls: they get the machine's cores to themselves). Then the brokers'
+// files, one LANE per broker running side by side — they mostly wait on their broker — and the
+// files of one lane one after another, because a lane's restart and kill tests take its broker
+// down. A file belongs to a broker's lane when its path names the broker (redis, nats, kafka).
+// The output of a file is printed whole when it ends, so lanes never interleave lines.
 //
 // Usage: npm test [-- <path fragment> ...]   e.g. `npm test -- native-queue conformance`
 import { spawn } from 'node:child_process';
@@ -13,6 +20,7 @@ import { join, relative } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const FILE_TIMEOUT_MS = Number(process.env.TEST_FILE_TIMEOUT_MS ?? 10 * 60_000);
 const EXIT_GRACE_MS = 15_000;
+const BROKER_LANES = ['redis', 'nats', 'kafka'] as const;
 
 function findTestFiles(dir: string): string[] {
   const found: string[] = [];
@@ -41,8 +49,10 @@ function parseSummary(output: string): FileResult | undefined {
   return { passed: p, failed: t - p, skipped: Number(skipped[1]) };
 }
 
-function runFile(file: string): Promise<FileResult> {
+/** Runs one file; `print` gets its whole output (and verdict) once it has ended. */
+function runFile(file: string, print: (text: string) => void): Promise<FileResult> {
   return new Promise((resolve) => {
+    const started = performance.now();
     const child = spawn(process.execPath, ['--import', 'tsx', file], {
       cwd: root,
       env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
@@ -51,8 +61,7 @@ function runFile(file: string): Promise<FileResult> {
     let output = '';
     let problem = '';
     let graceTimer: NodeJS.Timeout | undefined;
-    const onData = (sink: NodeJS.WriteStream) => (chunk: Buffer) => {
-      sink.write(chunk);
+    const onData = (chunk: Buffer) => {
       output += chunk.toString();
       // uvu prints "Duration:" last; a process still alive well after that leaked a handle.
       if (!graceTimer && /Duration:/.test(output)) {
@@ -62,8 +71,8 @@ function runFile(file: string): Promise<FileResult> {
         }, EXIT_GRACE_MS);
       }
     };
-    child.stdout.on('data', onData(process.stdout));
-    child.stderr.on('data', onData(process.stderr));
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     const timeout = setTimeout(() => {
       problem = `did not finish within ${FILE_TIMEOUT_MS / 1000}s`;
       child.kill('SIGKILL');
@@ -71,19 +80,28 @@ function runFile(file: string): Promise<FileResult> {
     child.on('close', (code, signal) => {
       clearTimeout(timeout);
       if (graceTimer) clearTimeout(graceTimer);
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      let text = `\n━━ ${relative(root, file)} (${seconds} s)\n${output}`;
       const summary = parseSummary(output);
       if (!summary) {
-        console.log(`\n  ✘ ${relative(root, file)}: ${problem || `exited (${signal ?? code}) before printing a summary`}`);
+        text += `\n  ✘ ${relative(root, file)}: ${problem || `exited (${signal ?? code}) before printing a summary`}\n`;
+        print(text);
         resolve({ passed: 0, failed: 1, skipped: 0 });
         return;
       }
       if (problem || (code !== 0 && summary.failed === 0)) {
-        console.log(`\n  ✘ ${relative(root, file)}: ${problem || `exited with code ${code} after its tests passed`}`);
+        text += `\n  ✘ ${relative(root, file)}: ${problem || `exited with code ${code} after its tests passed`}\n`;
         summary.failed += 1;
       }
+      print(text);
       resolve(summary);
     });
   });
+}
+
+function laneOf(file: string): string | undefined {
+  const path = relative(root, file).toLowerCase();
+  return BROKER_LANES.find((broker) => path.includes(broker));
 }
 
 const filters = process.argv.slice(2);
@@ -97,12 +115,21 @@ if (files.length === 0) {
 }
 
 const totals: FileResult = { passed: 0, failed: 0, skipped: 0 };
-for (const file of files) {
-  console.log(`\n━━ ${relative(root, file)}`);
-  const r = await runFile(file);
+const add = (r: FileResult) => {
   totals.passed += r.passed;
   totals.failed += r.failed;
   totals.skipped += r.skipped;
-}
+};
+const print = (text: string) => process.stdout.write(text);
+
+for (const file of files.filter((f) => laneOf(f) === undefined)) add(await runFile(file, print));
+
+const lanes = BROKER_LANES.map((broker) => files.filter((f) => laneOf(f) === broker)).filter((lane) => lane.length > 0);
+await Promise.all(
+  lanes.map(async (lane) => {
+    for (const file of lane) add(await runFile(file, print));
+  }),
+);
+
 console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(totals.failed > 0 ? 1 : 0);

@@ -278,6 +278,28 @@ export interface ChannelStats {
  */
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
+/** What `inspect()` reports: what the channel and its groups hold, as far as the backend can tell. */
+export interface ChannelInfo {
+  readonly name: string;
+  readonly status: ConnectionState;
+  /** Messages the channel holds now (a stream's length, a ring's count); undefined where unknown. */
+  readonly messages: number | undefined;
+  /** The receivers' queue and every subscription group the backend knows of. */
+  readonly groups: readonly GroupInfo[];
+  /** Anything else the backend reports, in its own terms (stream or consumer info). */
+  readonly backend: Readonly<Record<string, unknown>>;
+}
+
+export interface GroupInfo {
+  /** The group's name; the receivers' queue is 'ps-receivers'. */
+  readonly name: string;
+  readonly kind: 'receivers' | 'group' | 'subscriber' | 'inbox';
+  /** Messages waiting for the group (its lag), where known. */
+  readonly pending: number | undefined;
+  /** Members (consumers) the group has now, where known. */
+  readonly members: number | undefined;
+}
+
 export interface ChannelEvents {
   /** The connection state changed; `error` says why it was lost, when it was. */
   status: (state: ConnectionState, error: Error | undefined) => void;
@@ -341,6 +363,8 @@ export interface Channel extends AsyncIterable<Delivery> {
 
   /** Counters and figures of this handle; never a network call. */
   stats(): ChannelStats;
+  /** What the channel and its groups hold, asked of the backend (may be a network call). */
+  inspect(): Promise<ChannelInfo>;
   /**
    * Closes the channel: waiting receivers drain what is left and then get ChannelClosed; senders
    * get ChannelClosed at once; unsettled deliveries go back for redelivery. Idempotent. On the

@@ -9,7 +9,7 @@ export { resolveOptions, DEFAULT_OPTIONS } from './options.js';
 export { BaseChannel } from './base/base-channel.js';
 export type { Transport, TransportContext, Route, Inbox, BackendTransaction } from './base/transport.js';
 export { SENT, FULL_BYTES, FULL_COUNT, type SendTarget, type OfferOutcome } from './base/backpressure.js';
-export { OutgoingEnvelope, RESERVED_HEADER_PREFIX, type MessageFields } from './base/outgoing.js';
+export { OutgoingEnvelope, RESERVED_HEADER_PREFIX, type MessageFields, type Outgoing } from './base/outgoing.js';
 export { DEAD_LETTER_HEADERS } from './base/dead-letter.js';
 export { RECEIVERS_GROUP, RESERVED_GROUP_PREFIX } from './base/subscription.js';
 export { WIRE_HEADERS, toWireHeaders, fromWireHeaders, type WireEnvelope, type WireFallback } from './base/wire-headers.js';

@@ -22,7 +22,11 @@ export type OfferOutcome = typeof SENT | typeof FULL_COUNT | typeof FULL_BYTES;
 export interface SendTarget {
   /** Names it in error messages: "the receivers' queue", "subscription group 'audit'". */
   readonly label: string;
-  /** Subscription groups a message put here reaches: 0 for the receivers' queue, -1 when unknown. */
+  /**
+   * Subscription groups a message put here reaches: 0 for the receivers' queue, -1 when unknown.
+   * Read after a successful offer, so a transport that learns the number from the broker (a
+   * script that counts the groups) may set it on a target object of its own during offer().
+   */
   readonly groups: number;
 }
 

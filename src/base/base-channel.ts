@@ -8,6 +8,7 @@ import type {
   Capabilities,
   Channel,
   ChannelEvents,
+  ChannelInfo,
   ChannelStats,
   ConnectionState,
   Delivery,
@@ -26,18 +27,17 @@ import { ChannelClosedError, InvalidConfigurationError, SerializationError } fro
 import { newMessageId } from '../ids.js';
 import { ChannelMetrics, nowMs } from '../metrics/channel-metrics.js';
 import type { ResolvedOptions } from '../options.js';
-import { offerToAll, offerToAllSync, type BackpressurePolicy, type SendTarget } from './backpressure.js';
+import type { SendTarget } from './backpressure.js';
 import { ChannelEventHub } from './channel-events.js';
 import { DeadLetterSender } from './dead-letter.js';
-import { checkMessageFields, checkPayload, type MessageFields, type OutgoingEnvelope } from './outgoing.js';
+import { checkMessageFields, checkPayload, type MessageFields, type Outgoing } from './outgoing.js';
 import { Receiving } from './receiving.js';
+import { idsOf, Sending } from './sending.js';
 import { requestReply, type RequestPort } from './request-reply.js';
 import { SettlementPolicy } from './settlement.js';
-import { ChannelSubscription, checkGroupName, type SubscriptionPort } from './subscription.js';
+import { ChannelSubscription, checkGroupName, RECEIVERS_GROUP, type SubscriptionPort } from './subscription.js';
 import { checkSupported } from './supported.js';
-import type { Route, Transport } from './transport.js';
-
-type WaitOptions = Pick<SendOptions, 'timeoutMs' | 'signal'> | undefined;
+import type { Transport } from './transport.js';
 
 export abstract class BaseChannel<R, S, T extends SendTarget, D extends SettlementState & Delivery> implements Channel {
   readonly name: string;
@@ -49,7 +49,7 @@ export abstract class BaseChannel<R, S, T extends SendTarget, D extends Settleme
   readonly #policy: SettlementPolicy<R, S, T, D>;
   readonly #receiving: Receiving<R, S, T, D>;
   readonly #deadLetters: DeadLetterSender;
-  readonly #backpressure: BackpressurePolicy;
+  readonly #sending: Sending<R, S, T, D>;
   readonly #subscriptionPort: SubscriptionPort<S>;
   readonly #requestPort: RequestPort<S>;
   #closed = false;
@@ -66,7 +66,7 @@ export abstract class BaseChannel<R, S, T extends SendTarget, D extends Settleme
     this.#deadLetters = new DeadLetterSender(this.name, options.deadLetter, (name) => transport.openSibling(name), transport.closesSiblings);
     this.#policy = new SettlementPolicy(transport, options, this.#metrics, this.#deadLetters, reportError);
     this.#receiving = new Receiving(transport, options, this.#metrics, this.#policy, reportError);
-    this.#backpressure = { mode: options.backpressure, capacity: options.capacity, channel: this.name, metrics: this.#metrics };
+    this.#sending = new Sending(transport, options, this.#metrics);
     this.#subscriptionPort = {
       channel: this.name,
       next: (source, o) => this.#receiveFrom(source, o),
@@ -79,7 +79,12 @@ export abstract class BaseChannel<R, S, T extends SendTarget, D extends Settleme
       send: (data, o) => this.send(data, o),
       next: (source, o) => this.#receiveFrom(source, o),
     };
-    transport.bind({ port: this.#policy, reportError, setStatus: (state, error) => this.#events.setStatus(state, error) });
+    transport.bind({
+      port: this.#policy,
+      reportError,
+      setStatus: (state, error) => this.#events.setStatus(state, error),
+      countDropped: (n) => this.#metrics.count('dropped', n),
+    });
   }
 
   get isClosed(): boolean {
@@ -108,13 +113,13 @@ export abstract class BaseChannel<R, S, T extends SendTarget, D extends Settleme
       this.#metrics.count('failed');
       throw err;
     }
-    await this.#putWaiting(message, 'send', options);
+    await this.#sending.putWaiting(message, 'send', options);
     return message.id;
   }
 
   sendBatch(messages: readonly (Uint8Array | OutgoingMessage)[], options: Pick<SendOptions, 'timeoutMs' | 'signal'> = {}): Promise<string[]> {
     // Not async: an all-fits batch resolves without the extra promise an async function adopts.
-    let batch: OutgoingEnvelope[];
+    let batch: Outgoing[];
     try {
       if (!Array.isArray(messages)) {
         throw new SerializationError('sendBatch takes an array of Uint8Array or { data, headers?, key? } objects', { channel: this.name });
@@ -136,12 +141,12 @@ export abstract class BaseChannel<R, S, T extends SendTarget, D extends Settleme
     }
     this.#metrics.sent(done);
     if (done === batch.length) return Promise.resolve(idsOf(batch));
-    return this.#putRest(batch, done, options);
+    return this.#sending.putRest(batch, done, options);
   }
 
   async publish(data: Uint8Array, options?: SendOptions): Promise<number> {
     this.ensureOpen('publish');
-    return this.#putWaiting(this.buildMessage(data, options, nowMs()), 'publish', options);
+    return this.#sending.putWaiting(this.buildMessage(data, options, nowMs()), 'publish', options);
   }
 
   // ---- receiving ---------------------------------------------------------------------------
@@ -233,7 +238,7 @@ export abstract class BaseChannel<R, S, T extends SendTarget, D extends Settleme
       this.#metrics.sent();
       return message.id;
     }
-    await this.#offerTo(message, [where.target], options);
+    await this.#sending.offerTo(message, [where.target], options);
     return message.id;
   }
 
@@ -272,6 +277,15 @@ export abstract class BaseChannel<R, S, T extends SendTarget, D extends Settleme
     return this.#metrics.snapshot(this.#transport.pending(), this.#policy.inFlight.size, this.#events.errors);
   }
 
+  async inspect(): Promise<ChannelInfo> {
+    this.ensureOpen('inspect');
+    const inspect = this.#transport.inspect;
+    const found = inspect !== undefined
+      ? await inspect.call(this.#transport)
+      : { messages: undefined, groups: [{ name: RECEIVERS_GROUP, kind: 'receivers' as const, pending: this.#transport.pending(), members: undefined }], backend: {} };
+    return { name: this.name, status: this.status, ...found };
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -290,7 +304,7 @@ export abstract class BaseChannel<R, S, T extends SendTarget, D extends Settleme
   }
 
   /** Checks a message (payload, fields, size in the backend's format) and builds it with a new id. */
-  protected buildMessage(data: unknown, fields: MessageFields | undefined, timestamp: number): OutgoingEnvelope {
+  protected buildMessage(data: unknown, fields: MessageFields | undefined, timestamp: number): Outgoing {
     const transport = this.#transport;
     checkPayload(data, this.capabilities.maxMessageBytes, this.name, transport.raiseLimitHint);
     if (fields !== undefined) checkMessageFields(fields, this.name);
@@ -310,18 +324,7 @@ export abstract class BaseChannel<R, S, T extends SendTarget, D extends Settleme
   protected sendBlocking(data: Uint8Array, options: SendOptions | undefined): string {
     this.ensureOpen('send');
     const message = this.buildMessage(data, options, nowMs());
-    try {
-      if (!this.#transport.putNow(message)) {
-        const timeoutMs = options?.timeoutMs ?? this.options.sendTimeoutMs;
-        const targets = this.#transport.targets('send', message);
-        if (targets instanceof Promise) throw new TypeError('internal: a blocking send reached a backend whose targets are asynchronous');
-        offerToAllSync(this.#transport, message, targets, this.#backpressure, performance.now() + timeoutMs, timeoutMs);
-      }
-    } catch (err) {
-      this.#metrics.count('failed');
-      throw err;
-    }
-    this.#metrics.sent();
+    this.#sending.putBlocking(message, options?.timeoutMs ?? this.options.sendTimeoutMs);
     return message.id;
   }
 
@@ -346,57 +349,4 @@ export abstract class BaseChannel<R, S, T extends SendTarget, D extends Settleme
     const ready = this.#receiving.poll(source);
     return ready !== undefined ? Promise.resolve(ready) : this.#receiving.wait(source, options);
   }
-
-  /** The waiting path: every target of the route under the backpressure mode; resolves to the groups reached. */
-  async #putWaiting(message: OutgoingEnvelope, route: Route, wait: WaitOptions): Promise<number> {
-    let targets: readonly T[];
-    try {
-      targets = await this.#transport.targets(route, message);
-    } catch (err) {
-      this.#metrics.count('failed');
-      throw err;
-    }
-    return this.#offerTo(message, targets, wait);
-  }
-
-  async #offerTo(message: OutgoingEnvelope, targets: readonly T[], wait: WaitOptions): Promise<number> {
-    const timeoutMs = wait?.timeoutMs ?? this.options.sendTimeoutMs;
-    try {
-      const groups = await offerToAll(this.#transport, message, targets, this.#backpressure, performance.now() + timeoutMs, timeoutMs, wait?.signal);
-      this.#metrics.sent();
-      return groups;
-    } catch (err) {
-      this.#metrics.count('failed');
-      throw err;
-    }
-  }
-
-  async #putRest(batch: readonly OutgoingEnvelope[], from: number, wait: WaitOptions): Promise<string[]> {
-    const many = this.#transport.sendMany;
-    const untilMs = performance.now() + (wait?.timeoutMs ?? this.options.sendTimeoutMs);
-    for (let i = from; i < batch.length; ) {
-      if (many !== undefined) {
-        let sent: number;
-        try {
-          sent = await many.call(this.#transport, i === 0 ? batch : batch.slice(i), wait?.signal, untilMs);
-        } catch (err) {
-          this.#metrics.count('failed');
-          throw err;
-        }
-        this.#metrics.sent(sent);
-        i += sent;
-        if (i >= batch.length) break;
-      }
-      // One at a time under the backpressure mode: the one a target refused, or every one.
-      await this.#putWaiting(batch[i]!, 'send', wait);
-      i++;
-    }
-    return idsOf(batch);
-  }
-}
-
-function idsOf(batch: readonly OutgoingEnvelope[]): string[] {
-  const ids = new Array<string>(batch.length);
-  for (let i = 0; i < batch.length; i++) ids[i] = batch[i]!.id;
-  return ids;
 }

@@ -17,9 +17,26 @@ export const RESERVED_HEADER_PREFIX = 'ps-';
 /** The headers of a message that has none (shared, frozen; recognised without enumerating it). */
 export const EMPTY_HEADERS: Readonly<Headers> = Object.freeze({});
 
-export class OutgoingEnvelope {
+/**
+ * What the shared layer needs of a message being sent; each backend's message object has it (the
+ * in-memory backend's is a class of its own, its fields in one shape, as it is built millions of
+ * times a second; the brokers use OutgoingEnvelope).
+ */
+export interface Outgoing {
+  readonly channel: string;
+  readonly id: string;
+  data: Uint8Array;
+  readonly timestamp: number;
   readonly headers: Readonly<Headers>;
+  readonly key: string | undefined;
+  readonly correlationId: string | undefined;
+  readonly replyTo: string | undefined;
   /** Bytes it takes in the backend's wire format (set by the shared layer's size check). */
+  size: number;
+}
+
+export class OutgoingEnvelope implements Outgoing {
+  readonly headers: Readonly<Headers>;
   size = 0;
 
   constructor(

@@ -10,10 +10,10 @@
 //
 // Sync or async: a primitive may return a value or a promise where its signature allows both. The
 // in-memory backend answers synchronously (that is its speed); brokers answer with promises.
-import type { Capabilities, Channel, Message } from '../channel.js';
+import type { Capabilities, Channel, ChannelInfo, Message } from '../channel.js';
 import type { SettlePort, SettlementState } from '../delivery.js';
 import type { OfferPort, SendTarget } from './backpressure.js';
-import type { MessageFields, OutgoingEnvelope } from './outgoing.js';
+import type { MessageFields, Outgoing } from './outgoing.js';
 
 /** `send` reaches the receivers' queue and every group; `publish` every group only (channel.ts). */
 export type Route = 'send' | 'publish';
@@ -28,7 +28,7 @@ export interface Inbox<S> {
 
 /** One transaction of a backend that declares exactlyOnce. */
 export interface BackendTransaction<D> {
-  send(channel: Channel, message: OutgoingEnvelope): Promise<void>;
+  send(channel: Channel, message: Outgoing): Promise<void>;
   ack(delivery: D): Promise<void>;
   commit(): Promise<void>;
   abort(): Promise<void>;
@@ -42,9 +42,11 @@ export interface TransportContext<D> {
   reportError(error: Error): void;
   /** A connection state change (backends with connections). */
   setStatus(state: 'connecting' | 'connected' | 'reconnecting', error?: Error): void;
+  /** Messages the backend dropped underneath (a bounded client buffer that overflowed): counted in stats().dropped. */
+  countDropped(n: number): void;
 }
 
-export interface Transport<R, S, T extends SendTarget, D extends SettlementState> extends OfferPort<T, OutgoingEnvelope> {
+export interface Transport<R, S, T extends SendTarget, D extends SettlementState> extends OfferPort<T, Outgoing> {
   readonly capabilities: Capabilities;
   /** Largest message in the backend's own format (payload plus envelope fields), for the size check. */
   readonly maxWireBytes: number;
@@ -60,18 +62,22 @@ export interface Transport<R, S, T extends SendTarget, D extends SettlementState
   bind(context: TransportContext<D>): void;
 
   // ---- building and sending --------------------------------------------------------------
-  /** The message object this backend sends (a subclass of OutgoingEnvelope where it needs more). */
-  createMessage(id: string, data: Uint8Array, timestamp: number, fields: MessageFields | undefined): OutgoingEnvelope;
-  /** Bytes the message takes in the backend's format (compared with maxWireBytes). */
-  wireSize(message: OutgoingEnvelope): number;
+  /** The message object this backend sends (OutgoingEnvelope, or a class of its own with the same fields). */
+  createMessage(id: string, data: Uint8Array, timestamp: number, fields: MessageFields | undefined): Outgoing;
+  /**
+   * Bytes the message takes in the backend's format (compared with maxWireBytes). It may throw
+   * SerializationError for a message the backend cannot carry at all (a header name its protocol
+   * cannot encode): it is called once per message, before anything is sent.
+   */
+  wireSize(message: Outgoing): number;
   /** The common send, if it can be done now without waiting or fanning out; false: take the waiting path. */
-  putNow(message: OutgoingEnvelope): boolean;
+  putNow(message: Outgoing): boolean;
   /**
    * As many of the batch's first messages as go in now, each like putNow; returns how many. It
    * stops at the first it cannot put (the waiting path then sends the rest, and meets any error
    * again there), so it never throws after putting some in.
    */
-  putManyNow(messages: readonly OutgoingEnvelope[]): number;
+  putManyNow(messages: readonly Outgoing[]): number;
   /**
    * Brokers: sends messages (route `send`) in one round trip where the broker allows it
    * (pipelined, or one produce request), in order; resolves how many went in before the first
@@ -80,9 +86,9 @@ export interface Transport<R, S, T extends SendTarget, D extends SettlementState
    * waiting path on its own. `untilMs` (performance.now()) is the batch's send timeout: how long
    * a broker out of reach may be waited for before the batch fails.
    */
-  sendMany?(messages: readonly OutgoingEnvelope[], signal: AbortSignal | undefined, untilMs: number): Promise<number>;
+  sendMany?(messages: readonly Outgoing[], signal: AbortSignal | undefined, untilMs: number): Promise<number>;
   /** Where a message of `route` must go, in order. Throws SerializationError for a message one of them can never take. */
-  targets(route: Route, message: OutgoingEnvelope): readonly T[] | Promise<readonly T[]>;
+  targets(route: Route, message: Outgoing): readonly T[] | Promise<readonly T[]>;
   /** Resolves a `replyTo` address: the inbox it names, or a channel of the same backend by name. */
   replyTarget(address: string): { target: T } | { channel: string } | Promise<{ target: T } | { channel: string }>;
   /** A handle on another channel of this backend (dead letters, replies to a channel name). */
@@ -141,6 +147,8 @@ export interface Transport<R, S, T extends SendTarget, D extends SettlementState
   openInbox(): Inbox<S> | Promise<Inbox<S>>;
   /** Waiting in the receivers' queue, where known without a network call. */
   pending(): number | undefined;
+  /** What the channel and its groups hold (the template adds name and status); without it, only the receivers' pending count is known. */
+  inspect?(): Promise<Omit<ChannelInfo, 'name' | 'status'>>;
   /** Ends this handle: `unsettled` are its deliveries nobody settled (they go back for redelivery). */
   close(unsettled: readonly D[]): Promise<void>;
   beginTransaction?(): Promise<BackendTransaction<D>>;

@@ -1,111 +1,71 @@
 #!/usr/bin/env node
-// The command line: `plexspaces-channel demo | send | receive | help`.
-import { availableParallelism } from 'node:os';
-import { parseArgs } from 'node:util';
-import { ChannelError } from '../errors.js';
-import { openChannel } from '../open.js';
+// The command line: `plexspaces-channel demo | send | recv | info | stats | bench`, in the habits
+// of kcat, the nats CLI and redis-cli. Arguments are parsed by commander (a well-kept, dependency-
+// free parser with help on every subcommand); every failure is one line on stderr and an exit
+// code scripts can rely on (exit-codes.ts).
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
 import { ACCEPTED_FORMS } from '../channel-url.js';
-import { runDemo } from './demo.js';
+import { addBenchCommand } from './commands/bench.js';
+import { addDemoCommand } from './commands/demo.js';
+import { addInspectCommands } from './commands/inspect.js';
+import { addRecvCommand } from './commands/recv.js';
+import { addSendCommand } from './commands/send.js';
+import { EXIT, exitCodeOf, oneLine } from './exit-codes.js';
 
-const USAGE = `plexspaces-channel — one Channel interface, from worker threads to Redis, Kafka and NATS
-
-usage:
-  plexspaces-channel demo [--workers N] [--jobs N] [--span N]
-      a CPU-parallel worker pool on the in-memory channel (the default backend)
-  plexspaces-channel send URL MESSAGE... [--header k=v ...] [--key K]
-      sends each MESSAGE (UTF-8 text) to the channel at URL and prints its id
-  plexspaces-channel receive URL [--count N] [--timeout MS]
-      receives N messages (default 1) and prints them as text
-  plexspaces-channel help
-
-URL forms: ${ACCEPTED_FORMS.join(' | ')}
-`;
-
-class UsageError extends Error {}
-
-async function main(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'demo':
-      return demo(rest);
-    case 'send':
-      return send(rest);
-    case 'receive':
-      return receive(rest);
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(USAGE);
-      return;
-    default:
-      throw new UsageError(`unknown command '${command}'; run 'plexspaces-channel help' for the list`);
+/** This package's version, from its package.json (found upwards from this file: src/ or dist/src/). */
+function version(): string {
+  for (let dir = new URL('.', import.meta.url); dir.pathname !== '/'; dir = new URL('..', dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'plexspaces-channel') return pkg.version ?? 'unknown';
+    } catch {
+      // not here: look one folder up
+    }
   }
+  return 'unknown';
 }
 
-function wholeNumber(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} is '${text}'; give a whole number >= 1`);
-  return n;
-}
-
-async function demo(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { workers: { type: 'string' }, jobs: { type: 'string' }, span: { type: 'string' } } });
-  await runDemo({
-    workers: wholeNumber('workers', values.workers, Math.max(1, availableParallelism())),
-    jobs: wholeNumber('jobs', values.jobs, 500),
-    span: wholeNumber('span', values.span, 20_000),
-    log: (line) => console.log(line),
-  });
-}
-
-async function send(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { header: { type: 'string', multiple: true }, key: { type: 'string' } },
-  });
-  const [url, ...messages] = positionals;
-  if (!url || messages.length === 0) throw new UsageError('send needs a URL and at least one message');
-  const headers: Record<string, string> = {};
-  for (const pair of values.header ?? []) {
-    const eq = pair.indexOf('=');
-    if (eq < 1) throw new UsageError(`--header '${pair}' is not of the form name=value`);
-    headers[pair.slice(0, eq)] = pair.slice(eq + 1);
+function buildProgram(): Command {
+  const program = new Command('plexspaces-channel')
+    .description('one Channel interface, from worker threads (memory:) to Redis, Kafka and NATS')
+    .version(version(), '-V, --version')
+    .showHelpAfterError('(add --help for usage)')
+    .addHelpText(
+      'after',
+      `\nURLs: ${ACCEPTED_FORMS.join(' | ')}\n` +
+        `Exit codes: ${EXIT.ok} success, ${EXIT.failure} failure, ${EXIT.usage} usage error, ${EXIT.timeout} timeout, ${EXIT.interrupted} interrupted (Ctrl-C)`,
+    )
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(`plexspaces-channel: ${text.replace(/^error: /, '')}`) });
+  addDemoCommand(program);
+  addSendCommand(program);
+  addRecvCommand(program);
+  addInspectCommands(program);
+  addBenchCommand(program);
+  // Subcommands report like the program does (exitOverride and the one-line error are per command).
+  for (const command of program.commands) {
+    command.exitOverride().configureOutput({ outputError: (text, write) => write(`plexspaces-channel ${command.name()}: ${text.replace(/^error: /, '')}`) });
   }
-  const channel = await openChannel(url);
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
   try {
-    for (const text of messages) console.log(await channel.send(new TextEncoder().encode(text), { headers, key: values.key }));
-  } finally {
-    await channel.close();
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version end the run successfully; commander has printed everything else already.
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage;
+    }
+    process.stderr.write(`plexspaces-channel: ${oneLine(err)}\n`);
+    return exitCodeOf(err);
   }
 }
 
-async function receive(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { count: { type: 'string' }, timeout: { type: 'string' } },
-  });
-  const [url] = positionals;
-  if (!url) throw new UsageError('receive needs a URL');
-  const count = wholeNumber('count', values.count, 1);
-  const timeoutMs = wholeNumber('timeout', values.timeout, 10_000);
-  const channel = await openChannel(url);
-  try {
-    for (let i = 0; i < count; i++) console.log(new TextDecoder().decode(await channel.receive({ timeoutMs })));
-  } finally {
-    await channel.close();
-  }
-}
-
-main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof UsageError || err instanceof ChannelError) {
-    console.error(`plexspaces-channel: ${err.message}`);
-    process.exitCode = 2;
-  } else {
-    console.error(err);
-    process.exitCode = 1;
-  }
-});
+const code = await main(process.argv.slice(2));
+// Let stdout drain before the exit code is set: a piped recv must not lose its last lines.
+process.exitCode = code;

@@ -1,8 +1,11 @@
-// The published package, as a user gets it: compiled JavaScript (no tsx) in a folder with no
-// node_modules at all. That proves three things at once: the build works, the in-memory path has
-// no runtime dependencies (so it loads no broker client), and the CLI's main job runs from dist.
+// The published package, as a user gets it: packed with `npm pack`, installed into an empty
+// application folder with `npm install` (offline, from npm's cache: the CI run's `npm ci` filled
+// it), compiled JavaScript only (no tsx). That proves at once: the build works, the package's
+// files and dependencies are declared right (the CLI's commander and cli-progress come along),
+// no broker client comes with it (they are optional peer dependencies), and the CLI's main job
+// runs from the installed package.
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,23 +17,42 @@ const run = promisify(execFile);
 const root = new URL('../..', import.meta.url).pathname;
 const test = suite('compiled package');
 let dir = '';
+let workDir = '';
+
+const npm = (args: string[], cwd: string) => run('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, timeout: 180_000 });
 
 test.before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'plexspaces-pkg-'));
-  await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')], { cwd: root });
-  cpSync(join(root, 'package.json'), join(dir, 'package.json'));
+  const work = mkdtempSync(join(tmpdir(), 'plexspaces-pkg-'));
+  const pkg = join(work, 'pkg');
+  await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', join(pkg, 'dist')], { cwd: root });
+  cpSync(join(root, 'package.json'), join(pkg, 'package.json'));
+  cpSync(join(root, 'README.md'), join(pkg, 'README.md'));
+  await npm(['pack', '--pack-destination', work], pkg);
+  dir = join(work, 'app');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'an-app', version: '1.0.0', private: true, type: 'module' }));
+  const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'))!;
+  await npm(['install', '--offline', join(work, tarball)], dir);
+  dir = join(dir, 'node_modules', 'plexspaces-channel');
+  workDir = work;
 });
 
 test.after(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
 
-/** Runs node in the package folder; no tsx, no node_modules. */
+/** Runs node in the installed package's folder; no tsx, only what npm installed. */
 function node(args: string[]) {
   return run(process.execPath, args, { cwd: dir, timeout: 120_000 });
 }
 
-test('the main entry imports and works with no dependencies installed', async () => {
+test('installing the package brings its CLI dependencies and no broker client', async () => {
+  const modules = join(dir, '..');
+  for (const needed of ['commander', 'cli-progress']) assert.ok(existsSync(join(modules, needed)), `${needed} was installed with the package`);
+  for (const broker of ['ioredis', 'kafkajs', 'nats']) assert.not.ok(existsSync(join(modules, broker)), `${broker} is an optional peer: not installed`);
+});
+
+test('the main entry imports and works (it loads no broker client)', async () => {
   const script = `
     const m = await import('plexspaces-channel');
     const c = new m.InMemoryChannel();
@@ -69,6 +91,14 @@ test('the CLI demo (the main job) runs from dist and checks every answer', async
   const { stdout } = await node(['dist/src/cli/main.js', 'demo', '--workers', '2', '--jobs', '60', '--span', '1000']);
   assert.match(stdout, `found ${countPrimes(0, 60_000)} primes below 60000`);
   assert.match(stdout, "every job's answer checked");
+});
+
+test('the demo survives a worker terminated mid-run: it is replaced and every job is still checked', async () => {
+  const { stdout } = await node(['dist/src/cli/main.js', 'demo', '--workers', '2', '--jobs', '200', '--span', '2000', '--kill-worker-after', '20']);
+  assert.match(stdout, 'terminating worker');
+  assert.match(stdout, /worker \d+ died \(exit code 1\); starting a replacement/);
+  assert.match(stdout, `found ${countPrimes(0, 400_000)} primes below 400000`);
+  assert.match(stdout, /recovery: +1 worker\(s\) died and were replaced/);
 });
 
 test('the CLI rejects an unknown command with a one-line hint and exit code 2', async () => {

@@ -93,4 +93,26 @@ test('iteration acks an unsettled delivery on next, requeues it on break, ends o
   assert.equal(calls.at(-1), 'ack m3');
 });
 
+test('leaving a loop: a requeue that fails reaches the caller, unless the channel closed', async () => {
+  const failing = (err: Error) =>
+    deliveryIterator(async () =>
+      new SettleableDelivery(message('held'), {
+        ack: async () => {},
+        nack: async () => {
+          throw err;
+        },
+        deadLetter: async () => {},
+      }) as Delivery,
+    );
+  let caught: unknown;
+  try {
+    for await (const _ of failing(new BackendError('broker refused the requeue'))) break;
+  } catch (err) {
+    caught = err;
+  }
+  assert.is((caught as ChannelError | undefined)?.code, 'BackendError', 'the failure is not swallowed (it was, with .catch(() => {}))');
+  // A closed channel gives its unsettled deliveries back by itself: nothing to report there.
+  for await (const _ of failing(new ChannelClosedError('closed meanwhile'))) break;
+});
+
 test.run();

@@ -1,5 +1,6 @@
 // The README's usage snippets, run as written (one thread; the worker-thread snippet is what
 // test/memory/threads.test.ts and the demo do). If the README says it, it works.
+import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { InMemoryChannel, openChannel, DEAD_LETTER_HEADERS, type ChannelError } from '../../src/index.js';
@@ -112,6 +113,20 @@ test('the rings on their own: a batch in, drained out (in one thread here)', () 
   const seen: string[] = [];
   attachRing(ring.describe()).drain((view) => seen.push(str(view)));
   assert.equal(seen, ['one', 'two']);
+});
+
+test('the largest message is what the README says: min(capacityBytes/2 − 8, leaseBytes/2 − 32) − 42', async () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  assert.match(readme, '`min(capacityBytes/2 − 8, leaseBytes/2 − 32) − 42` bytes (524 214 by default)');
+  const formula = (capacityBytes: number, leaseBytes: number) => Math.min(capacityBytes / 2 - 8, leaseBytes / 2 - 32) - 42;
+  for (const [capacityBytes, leaseBytes] of [[1 << 20, 1 << 20], [1 << 16, 1 << 16], [1 << 22, 1 << 16], [1 << 16, 1 << 22]] as const) {
+    const channel = new InMemoryChannel({ capacityBytes, leaseBytes });
+    assert.is(channel.capabilities.maxMessageBytes, formula(capacityBytes, leaseBytes), `capacityBytes ${capacityBytes}, leaseBytes ${leaseBytes}`);
+    await channel.send(new Uint8Array(formula(capacityBytes, leaseBytes)));
+    assert.is((await channel.receive()).length, formula(capacityBytes, leaseBytes), 'a message of exactly that size goes through');
+    await channel.close();
+  }
+  assert.is(formula(1 << 20, 1 << 20), 524_214);
 });
 
 test.run();

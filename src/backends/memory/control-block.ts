@@ -248,6 +248,18 @@ export class ControlBlock {
     }
   }
 
+  /** A slot's name and member count as they are now (read without the lock: a report, not a decision). */
+  slotInfo(slot: number): { state: number; name: string; members: number } {
+    const base = FIRST_SLOT_WORD + slot * LINE_WORDS;
+    const length = this.words[base + SLOT_NAME_LENGTH]!;
+    const at = base * 4 + SLOT_NAME_BYTE;
+    return {
+      state: this.slotState(slot),
+      name: new TextDecoder().decode(this.bytes.slice(at, at + Math.max(0, Math.min(length, MAX_SLOT_NAME_BYTES)))),
+      members: this.words[base + SLOT_MEMBERS]!,
+    };
+  }
+
   /** Finds the slot holding `name` of `kind`, or -1. */
   findSlot(kind: number, name: Uint8Array): number {
     for (let s = 0; s < this.maxSubscribers; s++) {

@@ -14,6 +14,7 @@
 // Optional fields cost nothing when absent (the common case), and no JSON is ever involved.
 import type { Headers, Message } from '../../channel.js';
 import { SerializationError } from '../../errors.js';
+import { EMPTY_HEADERS } from '../../base/outgoing.js';
 
 export const ENVELOPE_TAG = 0xc1;
 /**
@@ -55,8 +56,8 @@ export interface EnvelopeFields {
   replyTo?: string | undefined;
 }
 
-/** The headers of a message that has none (shared, frozen; recognised without enumerating it). */
-export const EMPTY_HEADERS: Readonly<Headers> = Object.freeze({});
+/** The headers of a message that has none (one frozen object for every backend, recognised without enumerating it). */
+export { EMPTY_HEADERS };
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 const utf8Encoder = new TextEncoder();
 // Scratch for moving a float64 in and out of byte arrays without a DataView per message. Node

@@ -4,18 +4,39 @@
 // as it is, so a message sent and received in one thread is never encoded or decoded, and handing
 // it out allocates nothing — only when it has to leave the object form (a lease, a nack put back,
 // the switch to the shared ring) does `toRecord()` encode it.
-import type { Delivery, NackOptions, Settlement } from '../../channel.js';
-import { OutgoingEnvelope } from '../../base/outgoing.js';
+import type { Delivery, Headers, NackOptions, Settlement } from '../../channel.js';
+import { EMPTY_HEADERS, type Outgoing } from '../../base/outgoing.js';
 import { ackDelivery, deadLetterDelivery, nackDelivery, type SettlePort, type SettlementState } from '../../delivery.js';
 import { encodeEnvelope, type EnvelopeFields } from './envelope.js';
 
-export class LocalMessage extends OutgoingEnvelope implements Delivery, SettlementState, EnvelopeFields {
+export class LocalMessage implements Outgoing, Delivery, SettlementState, EnvelopeFields {
+  readonly headers: Readonly<Headers>;
+  /** Its envelope's size (set by the shared layer's size check; the queue counts bytes as the ring would). */
+  size = 0;
   readonly deliveryCount: number = 1;
   /** Internal (SettlementState), for when it is handed out as its own delivery. */
   outcome: Settlement | undefined = undefined;
   settling: Promise<void> | undefined = undefined;
   private port: SettlePort<LocalMessage> | undefined = undefined;
   private record: Uint8Array | undefined = undefined;
+
+  constructor(
+    readonly channel: string,
+    readonly id: string,
+    /** The sender's bytes until the queue takes it; then the queue's own copy. */
+    public data: Uint8Array,
+    readonly timestamp: number,
+    /** The id in parts for the encoder (ids.ts lastIdPrefixBytes / lastIdSuffix). */
+    readonly idPrefixBytes: Uint8Array | undefined,
+    readonly idSuffix: string | undefined,
+    /** Already checked (checkMessageFields); copied, so the sender may reuse its object. */
+    headers: Headers | undefined,
+    readonly key: string | undefined,
+    readonly correlationId: string | undefined,
+    readonly replyTo: string | undefined,
+  ) {
+    this.headers = headers === undefined ? EMPTY_HEADERS : { ...headers };
+  }
 
   /** The envelope as a record of its own (encoded once; the caller may patch its delivery count). */
   toRecord(): Uint8Array {

@@ -5,7 +5,7 @@
 // bounded by their bytes only.
 import { parkAsync, parkSync } from '../../../native-queue/index.js';
 import { FULL_BYTES, FULL_COUNT, SENT, type OfferOutcome } from '../../base/backpressure.js';
-import type { OutgoingEnvelope } from '../../base/outgoing.js';
+import type { Outgoing } from '../../base/outgoing.js';
 import type { Route } from '../../base/transport.js';
 import { ChannelClosedError, SerializationError } from '../../errors.js';
 import { ChannelQueue } from './channel-queue.js';
@@ -44,7 +44,7 @@ export class MemoryOffers {
   }
 
   /** `send`: the receivers' queue and every group's ring; `publish`: every group's ring only. */
-  targets(route: Route, message: OutgoingEnvelope): MemoryTarget[] {
+  targets(route: Route, message: Outgoing): MemoryTarget[] {
     const targets = route === 'send' ? [this.receivers] : [];
     const control = this.shared.control;
     if (control.slotsInUse() !== 0) {
@@ -62,7 +62,7 @@ export class MemoryOffers {
     return targets;
   }
 
-  offer(message: OutgoingEnvelope, target: MemoryTarget): OfferOutcome {
+  offer(message: Outgoing, target: MemoryTarget): OfferOutcome {
     const { control } = target.shared;
     this.seenBeforeOffer = control.takeSeq();
     if (control.closed || target.ring.closed) throw new ChannelClosedError('cannot send: the channel is closed; open a new one', { channel: target.shared.name });
@@ -138,13 +138,13 @@ function offerCounted(queue: ChannelQueue, control: ControlBlock, capacity: numb
 export function claimCounted(queue: ChannelQueue, control: ControlBlock, capacity: number, length: number): Uint8Array | typeof NO_ROOM | typeof NO_COUNT {
   const view = queue.reserve(length);
   if (view === undefined) return NO_ROOM;
-  // no-call-between: tryReserve's CAS … the tag store (see test/memory/no-call-windows.test.ts)
   if (!control.tryReserve(capacity)) {
     queue.cancel();
     return NO_COUNT;
   }
+  // kill-window: tryReserve's CAS (its last stop point) → the tag store (test/unit/kill-windows.test.ts)
   view[0] = ENVELOPE_TAG;
-  // end no-call-between
+  // kill-window end
   return view;
 }
 

@@ -5,7 +5,7 @@
 // Raw messages (taken, not yet handed out) are a ring record (a copy of its own), a message in
 // object form from a thread-local queue, or a due lease taken from the lease log.
 import type { Channel, Message } from '../../channel.js';
-import type { OutgoingEnvelope, MessageFields } from '../../base/outgoing.js';
+import type { Outgoing, MessageFields } from '../../base/outgoing.js';
 import type { Inbox, Route, Transport, TransportContext } from '../../base/transport.js';
 import type { SettlePort } from '../../delivery.js';
 import { BackendError, SerializationError } from '../../errors.js';
@@ -20,6 +20,7 @@ import { claimCounted, MemoryOffers, NO_COUNT, NO_ROOM } from './memory-offer.js
 import { MemorySource, type MemoryTarget } from './memory-places.js';
 import { MemoryRequeue } from './memory-requeue.js';
 import { MemorySlots } from './memory-slots.js';
+import { inspectMemory } from './memory-inspect.js';
 import { waitAndTake, waitAndTakeSync, waitSliceMs } from './memory-waiting.js';
 import { MAX_SLOT_NAME_BYTES } from './control-block.js';
 import { channelErrorFromRing, isRingError } from './ring-errors.js';
@@ -53,7 +54,7 @@ export class MemoryTransport implements Transport<MemoryRaw, MemorySource, Memor
 
   constructor(
     readonly shared: SharedChannel,
-    private readonly options: ResolvedMemoryOptions,
+    options: ResolvedMemoryOptions,
     private readonly openHandle: HandleOpener,
   ) {
     this.capabilities = memoryCapabilities(shared.queue.maxMessageBytes, shared.options.leaseBytes);
@@ -89,12 +90,12 @@ export class MemoryTransport implements Transport<MemoryRaw, MemorySource, Memor
       : new LocalMessage(this.shared.name, id, data, timestamp, lastIdPrefixBytes, lastIdSuffix, fields.headers, fields.key, fields.correlationId, fields.replyTo);
   }
 
-  wireSize(message: OutgoingEnvelope): number {
+  wireSize(message: Outgoing): number {
     return envelopeSize(message as LocalMessage);
   }
 
   /** The common case — the queue has room, nobody subscribes: no copy in between. */
-  putNow(message: OutgoingEnvelope): boolean {
+  putNow(message: Outgoing): boolean {
     const { control, queue } = this.shared;
     if (control.slotsInUse() !== 0) return false;
     if (!queue.isLocal) return this.putOneShared(message as LocalMessage);
@@ -120,7 +121,7 @@ export class MemoryTransport implements Transport<MemoryRaw, MemorySource, Memor
    * count must be taken after the claim and marked in it (claimCounted), or a sender terminated
    * between counting and committing leaks the batch's count for ever.
    */
-  putManyNow(batch: readonly OutgoingEnvelope[]): number {
+  putManyNow(batch: readonly Outgoing[]): number {
     const { control, queue } = this.shared;
     if (control.slotsInUse() !== 0 || control.closed) return 0;
     let done = 0;
@@ -177,11 +178,11 @@ export class MemoryTransport implements Transport<MemoryRaw, MemorySource, Memor
     return true;
   }
 
-  targets(route: Route, message: OutgoingEnvelope): MemoryTarget[] {
+  targets(route: Route, message: Outgoing): MemoryTarget[] {
     return this.offers.targets(route, message);
   }
 
-  offer(message: OutgoingEnvelope, target: MemoryTarget) {
+  offer(message: Outgoing, target: MemoryTarget) {
     return this.offers.offer(message, target);
   }
 
@@ -346,6 +347,10 @@ export class MemoryTransport implements Transport<MemoryRaw, MemorySource, Memor
 
   pending(): number {
     return Math.max(0, this.shared.control.queued());
+  }
+
+  async inspect() {
+    return inspectMemory(this.shared);
   }
 
   async close(unsettled: readonly MemoryDeliveryObject[]): Promise<void> {

@@ -89,7 +89,9 @@ export class SharedChannel {
       queueRing.onTake = (record) => {
         if (record[0] !== ENVELOPE_TAG) return;
         control.countOut();
+        // kill-window: countOut's Atomics.sub (its last stop point) → the 'taken' mark
         record[0] = ENVELOPE_TAKEN;
+        // kill-window end
       };
     }
     this.queue = new ChannelQueue(queueRing, created);
