@@ -229,4 +229,32 @@ test('stats().pending is the receivers\' waiting count the server last reported 
   }
 });
 
+test('inspect(): the stream length, and each group with its members, lag, unacked entries and waiting retries', async () => {
+  const name = channelName('inspect');
+  const ch = await RedisChannel.connect(url, name);
+  try {
+    const sub = await ch.subscribe({ group: 'audit' });
+    for (let i = 0; i < 3; i++) await ch.send(encode(`s${i}`));
+    await ch.publish(encode('p'));
+    const d = await sub.next({ timeoutMs: 5000 });
+    await d.nack({ delayMs: 60_000 });
+    const info = await ch.inspect();
+    assert.is(info.name, name);
+    assert.is(info.status, 'connected');
+    assert.is(info.messages, 4, 'XLEN of the stream');
+    const receivers = info.groups.find((g) => g.kind === 'receivers')!;
+    assert.equal({ ...receivers }, { name: 'ps-receivers', kind: 'receivers', pending: 3, members: 0 }, 'three sends wait for the receivers (the publish does not)');
+    const audit = info.groups.find((g) => g.name === 'audit')!;
+    assert.is(audit.kind, 'group');
+    assert.is(audit.members, 1);
+    assert.is(audit.pending, 3, 'its lag: 4 entries, 1 delivered');
+    const detail = (info.backend.groups as Record<string, { retriesDelayed: number; unacked: number }>).audit!;
+    assert.is(detail.retriesDelayed, 1, 'the nacked one waits in the delay set');
+    assert.is(detail.unacked, 0);
+    assert.not.ok(JSON.stringify(info).includes('password'));
+  } finally {
+    await ch.close();
+  }
+});
+
 test.run();

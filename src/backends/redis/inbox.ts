@@ -78,6 +78,15 @@ export class HandleInbox {
     return waiting;
   }
 
+  /** A reply nacked by its request (it never is by request()): back into its place, locally. */
+  requeue(source: InboxSource, raw: RedisRaw, deliveryCount: number, delayMs: number): boolean {
+    setTimeout(() => {
+      source.buffer.push({ ...raw, message: { ...raw.message, deliveryCount } });
+      source.waiters.serve(source.buffer);
+    }, delayMs);
+    return true;
+  }
+
   /** Ends the reader and deletes the inbox stream (best effort: it expires anyway). */
   async close(deleteStream: (key: string) => Promise<void>): Promise<void> {
     for (const s of this.sources.values()) s.waiters.releaseAll();

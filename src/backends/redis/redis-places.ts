@@ -8,7 +8,6 @@ import type { Message } from '../../channel.js';
 import type { SendTarget } from '../../base/backpressure.js';
 import { SettleableDelivery, type SettlePort } from '../../delivery.js';
 import type { StreamKeys } from './entries.js';
-import type { GroupReader } from './group-reader.js';
 import { TakeWaiters } from './take-waiters.js';
 
 /** Which stream of a group an entry sits in: the channel's stream or the group's retry stream; 0 for an inbox. */
@@ -37,7 +36,6 @@ export class GroupSource {
   readonly waiters: TakeWaiters<RedisRaw>;
   readonly retryKey: string;
   readonly delayKey: string;
-  reader: GroupReader | undefined;
   left = false;
   /** How many a batch take wanted when the buffer was empty: the next read asks for that many. */
   hint = 0;

@@ -11,7 +11,7 @@
 // The work is in small parts: CommandLink (the command connection and its retry rule),
 // StreamWriter (sends), GroupReader (a group's reads), EntrySettler (acks, requeues),
 // Memberships (groups), HandleInbox (request/reply).
-import type { Capabilities, Channel, Message } from '../../channel.js';
+import type { Capabilities, Channel, ChannelInfo, Message } from '../../channel.js';
 import { FULL_COUNT, SENT, type OfferOutcome } from '../../base/backpressure.js';
 import { OutgoingEnvelope, type MessageFields } from '../../base/outgoing.js';
 import type { Inbox, Route, Transport, TransportContext } from '../../base/transport.js';
@@ -25,6 +25,7 @@ import { GroupReader, type ReaderHost } from './group-reader.js';
 import { HandleInbox, parseInboxAddress, type InboxHost } from './inbox.js';
 import { Memberships } from './memberships.js';
 import { redisCapabilities, WIRE_OVERHEAD_BYTES } from './redis-capabilities.js';
+import { inspectRedis } from './redis-inspect.js';
 import { GroupSource, InboxSource, inboxTarget, publishTarget, queueTarget, RedisDelivery, type RedisRaw, type RedisSource, type RedisTarget, type StreamSlot } from './redis-places.js';
 import type { ResolvedRedisOptions } from './redis-options.js';
 import { SCRIPTS } from './scripts.js';
@@ -33,8 +34,6 @@ import { StreamWriter } from './stream-writer.js';
 
 /** How long close() gives the server to take back this handle's deliveries. */
 const CLOSE_BUDGET_MS = 3000;
-/** Between two looks at a full receivers' queue (only the server knows when a receive made room). */
-const ROOM_POLL_MS = 20;
 
 /** Opens another channel of this backend on the same server (dead letters, replies by name). */
 export type SiblingOpener = (name: string) => Promise<Channel>;
@@ -61,7 +60,8 @@ export class RedisTransport implements Transport<RedisRaw, RedisSource, RedisTar
   /** The receivers' waiting count as the server last reported it (undefined until connected). */
   private waiting: number | undefined;
   private inbox: HandleInbox | undefined;
-  private readonly roomWaiters = new Set<() => void>();
+  /** Each group source's reader, made when someone first waits on it. */
+  private readonly readers = new Map<GroupSource, GroupReader>();
 
   constructor(
     readonly options: ResolvedOptions,
@@ -155,20 +155,8 @@ export class RedisTransport implements Transport<RedisRaw, RedisSource, RedisTar
     return this.writer.evictOldest(this.receivers.consumer);
   }
 
-  /** A short wait before the next look at a full queue; an ack or read of this handle ends it early. */
   waitForRoom(_target: RedisTarget, untilMs: number, signal: AbortSignal | undefined): Promise<void> {
-    const ms = Math.max(0, Math.min(untilMs - performance.now(), ROOM_POLL_MS));
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        this.roomWaiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal?.addEventListener('abort', done, { once: true });
-      this.roomWaiters.add(done);
-    });
+    return this.writer.waitForRoom(untilMs, signal);
   }
 
   replyTarget(address: string): { target: RedisTarget } | { channel: string } {
@@ -264,16 +252,10 @@ export class RedisTransport implements Transport<RedisRaw, RedisSource, RedisTar
     if (delivery.stale) return false;
     const raw = delivery.raw;
     const source = raw.source;
-    if (source.kind === 'inbox') {
-      setTimeout(() => {
-        source.buffer.push({ ...raw, message: { ...raw.message, deliveryCount } });
-        source.waiters.serve(source.buffer);
-      }, delayMs);
-      return true;
-    }
+    if (source.kind === 'inbox') return this.inbox!.requeue(source, raw, deliveryCount, delayMs);
     const owned = await this.settler.requeue(raw, deliveryCount, delayMs, Infinity);
     source.held.delete(GroupSource.entryKey(raw.slot, raw.entryId));
-    if (owned && delayMs > 0) source.reader?.wakeAt(performance.now() + delayMs);
+    if (owned && delayMs > 0) this.readers.get(source)?.wakeAt(performance.now() + delayMs);
     return owned;
   }
 
@@ -303,12 +285,17 @@ export class RedisTransport implements Transport<RedisRaw, RedisSource, RedisTar
     if (source.kind !== 'group' || source.left) return;
     source.left = true;
     source.waiters.releaseAll();
-    await source.reader?.close();
+    await this.readers.get(source)?.close();
+    this.readers.delete(source);
     await this.groups.leave(source, performance.now() + CLOSE_BUDGET_MS).catch((err: unknown) => this.context.reportError(err as Error));
   }
 
   async openInbox(): Promise<Inbox<InboxSource>> {
     return (this.inbox ??= new HandleInbox(this)).open();
+  }
+
+  inspect(): Promise<Omit<ChannelInfo, 'name' | 'status'>> {
+    return this.link.run('inspect', performance.now() + this.options.connectTimeoutMs, undefined, (c) => inspectRedis(c, this.keys, this.config.server.display));
   }
 
   pending(): number | undefined {
@@ -337,7 +324,7 @@ export class RedisTransport implements Transport<RedisRaw, RedisSource, RedisTar
         for (const source of sources) await this.groups.leave(source, until).catch(() => {});
       }
     } finally {
-      await Promise.all(sources.map((s) => s.reader?.close()));
+      await Promise.all(sources.map((s) => this.readers.get(s)?.close()));
       if (this.inbox !== undefined) {
         await this.inbox.close(async (key) => {
           await this.link.run('delete the inbox', until, undefined, (conn) => conn.redis.del(key), true).catch(() => {});
@@ -393,10 +380,12 @@ export class RedisTransport implements Transport<RedisRaw, RedisSource, RedisTar
   }
 
   private readerOf(source: GroupSource): GroupReader {
-    return (source.reader ??= new GroupReader(this, source));
+    let reader = this.readers.get(source);
+    if (reader === undefined) this.readers.set(source, (reader = new GroupReader(this, source)));
+    return reader;
   }
 
   private wakeSenders(): void {
-    for (const wake of [...this.roomWaiters]) wake();
+    this.writer.wakeSenders();
   }
 }

@@ -1,7 +1,7 @@
 // Writing to streams: sends and publishes through the SEND script (the receivers' capacity
 // checked and the waiting count kept in the same step as the XADD; a publish also learns how many
-// groups it reached), batches in a few script calls, replies into an inbox stream, and the
-// drop-oldest eviction.
+// groups it reached), batches in a few script calls, replies into an inbox stream, the
+// drop-oldest eviction, and the wait of a send that found the receivers' queue full.
 import type { OutgoingEnvelope } from '../../base/outgoing.js';
 import type { Route } from '../../base/transport.js';
 import type { CommandLink } from './command-link.js';
@@ -21,7 +21,12 @@ export interface SendResult {
   groups: number;
 }
 
+/** Between two looks at a full receivers' queue (only the server knows when a receive made room). */
+const ROOM_POLL_MS = 20;
+
 export class StreamWriter {
+  private readonly roomWaiters = new Set<() => void>();
+
   constructor(
     private readonly link: CommandLink,
     private readonly keys: StreamKeys,
@@ -64,6 +69,26 @@ export class StreamWriter {
   async reply(message: OutgoingEnvelope, stream: string, tag: string, untilMs: number, signal: AbortSignal | undefined): Promise<void> {
     const fields = [...entryFields(message, 'send'), INBOX_TAG_FIELD, tag];
     await this.link.run('send a reply', untilMs, signal, (c) => c.redis.callBuffer('XADD', stream, 'NOMKSTREAM', 'MAXLEN', '~', INBOX_MAXLEN, '*', ...fields));
+  }
+
+  /** A short wait before the next look at a full queue; wakeSenders() (an ack, a read, close) ends it early. */
+  waitForRoom(untilMs: number, signal: AbortSignal | undefined): Promise<void> {
+    const ms = Math.max(0, Math.min(untilMs - performance.now(), ROOM_POLL_MS));
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        this.roomWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
+      this.roomWaiters.add(done);
+    });
+  }
+
+  wakeSenders(): void {
+    for (const wake of [...this.roomWaiters]) wake();
   }
 
   /** drop-oldest: the receivers' group settles the oldest send it has not read. */
