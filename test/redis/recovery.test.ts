@@ -1,9 +1,11 @@
 // What comes back, and how: a consumer killed in another process leaves its entries pending and
-// the claim loop hands them to a live consumer with the delivery count from XPENDING; a consumer
+// the claim loop hands them to a live consumer with the delivery count from XPENDING (and handles
+// in worker threads share a channel like any others); a consumer
 // that comes back under its own name reads its own pending entries first; entries deleted while
 // pending (XAUTOCLAIM's third reply on Redis 7) are dropped, not delivered; a reader whose
 // connection is killed mid-wait, or whose stream is deleted underneath it, carries on.
 import { spawn } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import * as assert from 'uvu/assert';
 import { RedisChannel } from '../../src/backends/redis/index.js';
@@ -26,6 +28,8 @@ test.after(async () => {
 });
 
 const childScript = fileURLToPath(new URL('./child-consumer.ts', import.meta.url));
+const threadBoot = new URL('../support/tsx-worker.mjs', import.meta.url);
+const threadScript = new URL('./thread-producer.ts', import.meta.url).href;
 
 test('a consumer killed with SIGKILL in another process: the claim loop gives its entries to a live consumer, same ids, deliveryCount 2', async () => {
   const name = channelName('killed-child');
@@ -63,6 +67,24 @@ test('a consumer killed with SIGKILL in another process: the claim loop gives it
     if (child.exitCode === null) child.kill('SIGKILL');
     await producer.close();
     await live.close();
+  }
+});
+
+test('worker threads: a producer handle in each of two worker threads, a consumer in the main thread — one channel, every message', async () => {
+  const name = channelName('threads');
+  const consumer = await RedisChannel.connect(url, name);
+  const workers = [0, 1].map((thread) => new Worker(threadBoot, { workerData: { script: threadScript, url, name, count: 50, thread } }));
+  try {
+    await within(20_000, 'both worker threads sending', Promise.all(workers.map((w) => new Promise((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    }))));
+    const got = new Set<string>();
+    while (got.size < 100) got.add(decode(await consumer.receive({ timeoutMs: 5000 }).catch((err: unknown) => { throw new Error(`got ${got.size} of 100: ${String(err)}`); })));
+    assert.is(got.size, 100);
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+    await consumer.close();
   }
 });
 
