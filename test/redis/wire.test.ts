@@ -229,6 +229,27 @@ test('stats().pending is the receivers\' waiting count the server last reported 
   }
 });
 
+test('a send taken by a receiver blocked in XREADGROUP is counted off the waiting counter by its ack (capacity stays exact)', async () => {
+  const name = channelName('blocked-count');
+  const sender = await RedisChannel.connect(url, name, { capacity: 1, backpressure: 'error' });
+  const receiver = await RedisChannel.connect(url, name);
+  try {
+    const waiting = receiver.receiveDelivery({ timeoutMs: 5000 });
+    await new Promise((resolve) => setTimeout(resolve, 150)); // the receiver is blocked on the server now
+    await sender.send(encode('one'));
+    const d = await waiting;
+    assert.is(decode(d.data), 'one');
+    assert.is(receiver.stats().pending, 0, 'the receiving handle counts what it took');
+    await d.ack();
+    assert.is(await admin.get(`${name}:ps-waiting`), '0', 'the ack lowered the counter on the server');
+    await sender.send(encode('two')); // ChannelFull if the counter still said 1
+    assert.is(decode(await receiver.receive({ timeoutMs: 5000 })), 'two');
+  } finally {
+    await sender.close();
+    await receiver.close();
+  }
+});
+
 test('inspect(): the stream length, and each group with its members, lag, unacked entries and waiting retries', async () => {
   const name = channelName('inspect');
   const ch = await RedisChannel.connect(url, name);

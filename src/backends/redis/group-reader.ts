@@ -29,8 +29,6 @@ export interface ReaderHost {
   decode(source: GroupSource, slot: StreamSlot, entryId: string, fields: Buffer[], redisCount: number, readAt: number): RedisRaw;
   /** The receivers' waiting count the server reported. */
   setWaiting(waiting: number): void;
-  /** The receivers' group took `count` sends outside READ (a blocking read): lower the waiting count. */
-  tookSends(count: number): void;
   reportError(error: Error): void;
   /** Wakes a connection blocked in XREAD (CLIENT UNBLOCK, from another connection). */
   unblock(clientId: number): void;
@@ -130,6 +128,9 @@ export class GroupReader {
         this.backoffMs = 10;
         if (got > 0) {
           source.waiters.serve(source.buffer);
+          // Let the receivers just served run before this loop writes its next command: the
+          // hand-over is the latency that counts, the next read can wait a turn.
+          await new Promise((resolve) => setImmediate(resolve));
           continue;
         }
       } catch (err) {
@@ -183,8 +184,11 @@ export class GroupReader {
       this.blockedUntil = 0;
     }
     if (reply === null) return 0;
-    this.busy = true;
-    return this.takeBlocked(c, reply, readAt);
+    const buffered = this.takeBlocked(c, reply, readAt);
+    // A full batch says there is more: read on with READ. Fewer: the streams were drained, so
+    // wait again at once.
+    this.busy = buffered >= count;
+    return buffered;
   }
 
   /**
@@ -209,10 +213,11 @@ export class GroupReader {
         buffered++;
       }
     }
-    // Queued on this connection ahead of its next read; a lost one leaves the entry pending for
-    // this consumer, read again (and settled) after the reconnect.
-    if (published.length > 0) c.redis.callBuffer('XACK', source.keys.stream, source.group, ...published).catch(() => {});
-    if (sends > 0) host.tookSends(sends);
+    // The published ones are settled after the hand-over, on this connection ahead of its next
+    // read; a lost XACK leaves them pending for this consumer, read again (and settled) after the
+    // reconnect. The sends are counted off the waiting counter by the next READ or ack.
+    source.untaken += sends;
+    if (published.length > 0) setImmediate(() => void c.redis.callBuffer('XACK', source.keys.stream, source.group, ...published).catch(() => {}));
     return buffered;
   }
 
@@ -227,18 +232,27 @@ export class GroupReader {
   private async read(c: Connection, count: number, claiming: boolean, pendingFirst: boolean): Promise<{ entries: number; buffered: number; dueIn: number }> {
     const { source, host } = this;
     const readAt = performance.now();
-    const reply = (await SCRIPTS.read.run(c.redis, [source.keys.stream, source.retryKey, source.delayKey, source.keys.waiting], [
-      source.group,
-      source.consumer,
-      count,
-      source.receivers ? 1 : 0,
-      pendingFirst ? 1 : 0,
-      source.pendingCursors[0],
-      source.pendingCursors[1],
-      claiming ? host.config.claimIdleMs : 0,
-      source.claimCursors[0],
-      source.claimCursors[1],
-    ])) as ReadReply;
+    const untaken = source.untaken;
+    source.untaken = 0;
+    let reply: ReadReply;
+    try {
+      reply = (await SCRIPTS.read.run(c.redis, [source.keys.stream, source.retryKey, source.delayKey, source.keys.waiting], [
+        source.group,
+        source.consumer,
+        count,
+        source.receivers ? 1 : 0,
+        pendingFirst ? 1 : 0,
+        source.pendingCursors[0],
+        source.pendingCursors[1],
+        claiming ? host.config.claimIdleMs : 0,
+        source.claimCursors[0],
+        source.claimCursors[1],
+        untaken,
+      ])) as ReadReply;
+    } catch (err) {
+      source.untaken += untaken; // counted again by the next one (a count too high heals itself: READ resets it when caught up)
+      throw err;
+    }
     const [flat, waiting, p1, p2, c1, c2, dueIn] = reply;
     if (source.receivers) host.setWaiting(Number(waiting));
     if (pendingFirst) {

@@ -39,6 +39,11 @@ export class GroupSource {
   left = false;
   /** How many a batch take wanted when the buffer was empty: the next read asks for that many. */
   hint = 0;
+  /**
+   * The receivers' group: sends taken by blocking reads that the server's waiting counter does
+   * not know of yet (the next READ or ack lowers it by these, in the same command).
+   */
+  untaken = 0;
   /** Read this consumer's own pending entries before new ones (at start, after a reconnect). */
   pendingFirst = true;
   pendingCursors: [string, string] = ['0', '0'];

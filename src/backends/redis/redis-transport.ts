@@ -28,7 +28,6 @@ import { redisCapabilities, WIRE_OVERHEAD_BYTES } from './redis-capabilities.js'
 import { inspectRedis } from './redis-inspect.js';
 import { GroupSource, InboxSource, inboxTarget, publishTarget, queueTarget, RedisDelivery, type RedisRaw, type RedisSource, type RedisTarget, type StreamSlot } from './redis-places.js';
 import type { ResolvedRedisOptions } from './redis-options.js';
-import { SCRIPTS } from './scripts.js';
 import { EntrySettler } from './settler.js';
 import { StreamWriter } from './stream-writer.js';
 
@@ -87,7 +86,7 @@ export class RedisTransport implements Transport<RedisRaw, RedisSource, RedisTar
     this.link = new CommandLink(command, this.channel, display, () => this.closing);
     const onWaiting = (waiting: number) => this.setWaiting(waiting);
     this.writer = new StreamWriter(this.link, this.keys, options.capacity, config.maxLength, onWaiting);
-    this.settler = new EntrySettler(this.link, this.channel, options.connectTimeoutMs, config.claimIdleMs, (e) => this.context.reportError(e), () => this.wakeSenders());
+    this.settler = new EntrySettler(this.link, this.channel, options.connectTimeoutMs, config.claimIdleMs, (e) => this.context.reportError(e), onWaiting);
     this.groups = new Memberships(this.link, this.settler, this.channel, this.keys, config.consumer ?? defaultConsumerName(), options.connectTimeoutMs, onWaiting);
     this.receivers = this.groups.receivers;
     this.queue = queueTarget(config.streamKey);
@@ -299,7 +298,7 @@ export class RedisTransport implements Transport<RedisRaw, RedisSource, RedisTar
   }
 
   pending(): number | undefined {
-    return this.waiting === undefined ? undefined : this.waiting + this.receivers.buffer.length;
+    return this.waiting === undefined ? undefined : Math.max(0, this.waiting - this.receivers.untaken) + this.receivers.buffer.length;
   }
 
   async close(unsettled: readonly RedisDelivery[]): Promise<void> {
@@ -316,6 +315,7 @@ export class RedisTransport implements Transport<RedisRaw, RedisSource, RedisTar
       // the claim of another consumer.
       const reachable = this.started && c.ready;
       await this.settler.flush(reachable ? until : performance.now());
+      if (reachable) await this.settler.countTaken(this.receivers, until);
       if (reachable) {
         // Unsettled deliveries go back for redelivery (counted as a delivery made); what was read
         // but never handed out goes back as it was (Memberships.leave).
@@ -358,15 +358,9 @@ export class RedisTransport implements Transport<RedisRaw, RedisSource, RedisTar
     return { message, source, slot: 0, entryId, readAt: performance.now() };
   }
 
-  tookSends(count: number): void {
-    this.link.run('count the sends taken', performance.now() + this.options.connectTimeoutMs, undefined, (c) => SCRIPTS.taken.run(c.redis, [this.keys.waiting], [count]), true).then(
-      (waiting) => this.setWaiting(waiting as number),
-      (err: unknown) => this.context.reportError(err as Error),
-    );
-  }
-
+  /** The receivers' waiting count the server reported (-1: unchanged, room may have been made). */
   setWaiting(waiting: number): void {
-    this.waiting = waiting;
+    if (waiting >= 0) this.waiting = waiting;
     this.wakeSenders();
   }
 

@@ -62,7 +62,8 @@ return {added, w, groups}`;
 /**
  * READ — KEYS: stream, retry stream, delay set, waiting counter. ARGV: group, consumer, count,
  * receivers (1/0), pending first (1/0), pending cursors (stream, retry; '' = done), claim min idle
- * (0 = no claim), claim cursors (stream, retry).
+ * (0 = no claim), claim cursors (stream, retry), sends the receivers took since the counter was
+ * last lowered (by blocking reads, which cannot lower it themselves).
  * Due delayed retries move to the retry stream; then, up to `count`: this consumer's own pending
  * entries (after a reconnect), entries idle past the claim time (XAUTOCLAIM; Redis 7 also returns
  * the ids of deleted ones, which it drops from the pending list), then new entries (retries
@@ -135,6 +136,7 @@ end
 local w0 = -1
 if receivers then w0 = tonumber(redis.call('GET', KEYS[4]) or '0') end
 local w = w0
+if receivers then w = math.max(0, w0 - tonumber(ARGV[11])) end
 for s = 2, 1, -1 do
   local rounds = 0
   while got < want and rounds < 8 do
@@ -187,12 +189,22 @@ end
 return res`;
 
 /**
- * TAKEN — KEYS: waiting counter. ARGV: how many sends the receivers' group took outside READ (a
- * blocking XREADGROUP). Lowers the counter, never below 0; returns it.
+ * ACK_TAKEN — KEYS: stream, retry stream, waiting counter. ARGV: group, sends the receivers took
+ * by blocking reads since the counter was last lowered, how many ids of the stream, the stream's
+ * ids, then the retry stream's. Acks entries read so recently that no other consumer can have
+ * claimed them (plain XACK otherwise does that, without a script), and lowers the counter by the
+ * sends taken — one command where two would go. Returns the counter.
  */
-const TAKEN = `
-local w = math.max(0, tonumber(redis.call('GET', KEYS[1]) or '0') - tonumber(ARGV[1]))
-redis.call('SET', KEYS[1], w)
+const ACK_TAKEN = `
+local group, n = ARGV[1], tonumber(ARGV[3])
+local function each_slice(from, to, f) local i = from while i <= to do local j = math.min(to, i + 3999) f(i, j) i = j + 1 end end
+each_slice(4, 3 + n, function(i, j) redis.call('XACK', KEYS[1], group, unpack(ARGV, i, j)) end)
+each_slice(4 + n, #ARGV, function(i, j)
+  redis.call('XACK', KEYS[2], group, unpack(ARGV, i, j))
+  redis.call('XDEL', KEYS[2], unpack(ARGV, i, j))
+end)
+local w = math.max(0, tonumber(redis.call('GET', KEYS[3]) or '0') - tonumber(ARGV[2]))
+redis.call('SET', KEYS[3], w)
 return w`;
 
 /**
@@ -306,7 +318,7 @@ export const SCRIPTS = {
   send: new Script('send', 2, SEND),
   read: new Script('read', 4, READ),
   ack: new Script('ack', 2, ACK),
-  taken: new Script('taken', 1, TAKEN),
+  ackTaken: new Script('ackTaken', 3, ACK_TAKEN),
   requeue: new Script('requeue', 3, REQUEUE),
   join: new Script('join', 3, JOIN),
   leave: new Script('leave', 3, LEAVE),

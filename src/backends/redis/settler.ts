@@ -30,8 +30,8 @@ export class EntrySettler {
     /** The claim time of the handle's group readers (0: no claims here, every ack checks). */
     private readonly claimIdleMs: number,
     private readonly reportError: (error: Error) => void,
-    /** After acks went through: a sender waiting for room may try again. */
-    private readonly onAcked: () => void,
+    /** After acks went through (with the receivers' waiting count when the acks lowered it): a sender waiting for room may try again. */
+    private readonly onAcked: (waiting: number) => void,
   ) {}
 
   /** Acks the entry if this consumer still owns it; resolves whether it did. */
@@ -69,7 +69,7 @@ export class EntrySettler {
     for (const [source, acks] of batches) {
       const own = this.claimIdleMs > OWN_MARGIN_MS ? acks.filter((a) => a.raw.readAt > safeAfter) : [];
       const checked = own.length === acks.length ? [] : acks.filter((a) => !own.includes(a));
-      if (own.length > 0) work.push(this.send(own, untilMs, (c) => ackOwn(c, source, own)));
+      if (own.length > 0) work.push(this.send(own, untilMs, (c) => this.ackOwn(c, source, own)));
       if (checked.length > 0) {
         const pairs: (string | number)[] = [];
         for (const a of checked) pairs.push(a.raw.slot, a.raw.entryId);
@@ -83,9 +83,47 @@ export class EntrySettler {
     try {
       const owned = await this.link.run('ack', untilMs, undefined, run, true);
       acks.forEach((a, i) => a.settle(owned[i] === 1));
-      this.onAcked();
+      this.onAcked(-1);
     } catch (err) {
       for (const a of acks) a.fail(err as Error);
+    }
+  }
+
+  /**
+   * Acks entries surely still this consumer's: plain XACKs (a retry stream's entries are deleted
+   * too — one group reads it), sent together in one write; for the receivers with sends the
+   * waiting counter does not know of yet, ACK_TAKEN, which also lowers it.
+   */
+  private async ackOwn(c: Connection, source: GroupSource, acks: readonly PendingAck[]): Promise<number[]> {
+    const main: string[] = [];
+    const retry: string[] = [];
+    for (const a of acks) (a.raw.slot === 2 ? retry : main).push(a.raw.entryId);
+    if (source.untaken > 0) {
+      await this.lowerWaiting(c, source, main, retry);
+    } else {
+      const sent: Promise<unknown>[] = [];
+      if (main.length > 0) sent.push(c.redis.xack(source.keys.stream, source.group, ...main));
+      if (retry.length > 0) sent.push(c.redis.xack(source.retryKey, source.group, ...retry), c.redis.xdel(source.retryKey, ...retry));
+      await Promise.all(sent);
+    }
+    return acks.map(() => 1);
+  }
+
+  /** Lowers the receivers' waiting counter by the sends blocking reads took, if any (close()). */
+  async countTaken(source: GroupSource, untilMs: number): Promise<void> {
+    if (source.untaken === 0) return;
+    await this.link.run('count the sends taken', untilMs, undefined, (c) => this.lowerWaiting(c, source, [], []), true).catch((err: unknown) => this.reportError(err as Error));
+  }
+
+  private async lowerWaiting(c: Connection, source: GroupSource, main: readonly string[], retry: readonly string[]): Promise<void> {
+    const untaken = source.untaken;
+    source.untaken = 0;
+    try {
+      const waiting = (await SCRIPTS.ackTaken.run(c.redis, [source.keys.stream, source.retryKey, source.keys.waiting], [source.group, untaken, main.length, ...main, ...retry])) as number;
+      this.onAcked(waiting);
+    } catch (err) {
+      source.untaken += untaken; // a count too high heals itself (READ resets it when caught up)
+      throw err;
     }
   }
 
@@ -116,19 +154,4 @@ export class EntrySettler {
     }
     return reply === 1 || reply === -1;
   }
-}
-
-/**
- * Acks entries surely still this consumer's: plain XACKs (a retry stream's entries are deleted
- * too — one group reads it), sent together in one write.
- */
-async function ackOwn(c: Connection, source: GroupSource, acks: readonly PendingAck[]): Promise<number[]> {
-  const main: string[] = [];
-  const retry: string[] = [];
-  for (const a of acks) (a.raw.slot === 2 ? retry : main).push(a.raw.entryId);
-  const sent: Promise<unknown>[] = [];
-  if (main.length > 0) sent.push(c.redis.xack(source.keys.stream, source.group, ...main));
-  if (retry.length > 0) sent.push(c.redis.xack(source.retryKey, source.group, ...retry), c.redis.xdel(source.retryKey, ...retry));
-  await Promise.all(sent);
-  return acks.map(() => 1);
 }
