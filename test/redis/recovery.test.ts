@@ -179,6 +179,30 @@ test('a receive blocked while its reader connection is killed keeps waiting and 
   }
 });
 
+test('after a reconnect, a consumer reads its own pending entries back without counting them again (a delivery it holds stays one delivery)', async () => {
+  const name = channelName('reconnect-count');
+  const ch = await RedisChannel.connect(url, name, { ackTimeoutMs: 60_000 });
+  const producer = await RedisChannel.connect(url, name);
+  try {
+    await producer.send(encode('held through the reconnect'));
+    const held = await ch.receiveDelivery({ timeoutMs: 5000 });
+    const waiting = ch.receiveDelivery({ timeoutMs: 10_000 });
+    await sleep(150);
+    assert.ok((await killConnections(`plexspaces-channel:reader:ps-receivers:${name}`)) >= 1);
+    await sleep(300); // reconnected; its next read is of its own pending list first
+    await producer.send(encode('after'));
+    const next = await within(10_000, 'the receive after the reconnect', waiting);
+    assert.is(decode(next.data), 'after', 'the held one is not handed out again');
+    const pending = (await admin.xpending(name, 'ps-receivers', '-', '+', 10)) as [string, string, number, number][];
+    assert.equal(pending.map(([, , , count]) => count), [1, 1], 'neither entry counted twice');
+    await held.ack();
+    await next.ack();
+  } finally {
+    await ch.close();
+    await producer.close();
+  }
+});
+
 test('a stream deleted underneath a receiving channel: its group is made again and what is sent next arrives', async () => {
   const name = channelName('deleted-stream');
   const ch = await RedisChannel.connect(url, name);

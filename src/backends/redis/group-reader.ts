@@ -241,7 +241,7 @@ export class GroupReader {
         source.consumer,
         count,
         source.receivers ? 1 : 0,
-        pendingFirst ? 1 : 0,
+        pendingFirst ? (source.pendingAfter === 'start' ? 1 : 2) : 0,
         source.pendingCursors[0],
         source.pendingCursors[1],
         claiming ? host.config.claimIdleMs : 0,
@@ -308,6 +308,7 @@ export class GroupReader {
       // The connection failed: what this consumer read meanwhile may be lost in the reply, so it
       // reads its own pending entries first once it is back.
       source.pendingFirst = true;
+      source.pendingAfter = 'reconnect';
       source.pendingCursors = ['0', '0'];
       await c.pause(this.backoffMs);
       this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs * 2);

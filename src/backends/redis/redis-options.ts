@@ -214,7 +214,7 @@ export function resolveRedisOptions(given: RedisBackendOptions, server: RedisSer
   const claimIdleMs = o.claimIdleMs === undefined ? ackTimeoutMs : wholeNumber('claimIdleMs', o.claimIdleMs, 0);
   const claimIntervalMs =
     o.claimIntervalMs === undefined ? Math.max(10, Math.min(5000, Math.floor(claimIdleMs / 2))) : wholeNumber('claimIntervalMs', o.claimIntervalMs, 1);
-  const readCount = o.readCount === undefined ? 256 : wholeNumber('readCount', o.readCount, 1, 10_000);
+  const readCount = o.readCount === undefined ? 256 : wholeNumber('readCount', o.readCount, 1, 4000); // a Lua call takes ~8 000 arguments
   return {
     server: withCredentials,
     streamKey,

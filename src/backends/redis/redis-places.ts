@@ -46,6 +46,11 @@ export class GroupSource {
   untaken = 0;
   /** Read this consumer's own pending entries before new ones (at start, after a reconnect). */
   pendingFirst = true;
+  /**
+   * How: after a start, each counts as a delivery (a process under this consumer name that died
+   * had them); after a reconnect, they are read back uncounted (READ's mode 2).
+   */
+  pendingAfter: 'start' | 'reconnect' = 'start';
   pendingCursors: [string, string] = ['0', '0'];
   claimCursors: [string, string] = ['0-0', '0-0'];
 

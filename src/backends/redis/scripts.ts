@@ -61,7 +61,11 @@ return {added, w, groups}`;
 
 /**
  * READ — KEYS: stream, retry stream, delay set, waiting counter. ARGV: group, consumer, count,
- * receivers (1/0), pending first (1/0), pending cursors (stream, retry; '' = done), claim min idle
+ * receivers (1/0), this consumer's own pending entries first (0 no; 1 after a start —
+ * XREADGROUP from the cursor, each re-read counting as a delivery, as one to a process that died
+ * was; 2 after a reconnect — XPENDING, XCLAIM … JUSTID to reset their idle time without counting,
+ * XRANGE: an entry whose reply the connection lost was never delivered), pending cursors (stream,
+ * retry; '' = done), claim min idle
  * (0 = no claim), claim cursors (stream, retry), sends the receivers took since the counter was
  * last lowered (by blocking reads, which cannot lower it themselves).
  * Due delayed retries move to the retry stream; then, up to `count`: this consumer's own pending
@@ -107,6 +111,30 @@ if ARGV[5] == '1' then
         end
       end
       if #es < n then pending[s] = '' end
+    end
+  end
+elseif ARGV[5] == '2' then
+  for s = 1, 2 do
+    if pending[s] ~= '' and got < want then
+      local n = want - got
+      local start = '-'
+      if pending[s] ~= '0' then start = '(' .. pending[s] end
+      local p = redis.call('XPENDING', keys[s], group, start, '+', n, consumer)
+      local args = {keys[s], group, consumer, 0}
+      for _, e in ipairs(p) do args[#args + 1] = e[1] end
+      args[#args + 1] = 'JUSTID'
+      if #p > 0 then redis.call('XCLAIM', unpack(args)) end
+      for _, e in ipairs(p) do
+        pending[s] = e[1]
+        local r = redis.call('XRANGE', keys[s], e[1], e[1])
+        if r[1] then
+          emit(s, e[1], e[4], r[1][2])
+        else
+          redis.call('XACK', keys[s], group, e[1])
+          deleted = deleted + 1
+        end
+      end
+      if #p < n then pending[s] = '' end
     end
   end
 end
