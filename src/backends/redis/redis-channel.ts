@@ -51,7 +51,11 @@ export class RedisChannel extends BaseChannel<RedisRaw, RedisSource, RedisTarget
     return RedisChannel.open(parseServerUrl(url), name, options);
   }
 
-  /** Opens on a server already parsed (openChannel's URL, a sibling's). */
+  /**
+   * Opens on a server already parsed (openChannel's URL, a dead-letter or reply sibling's). For
+   * the library's own use: applications call connect() or openChannel().
+   * @internal
+   */
   static async open(server: RedisServer, name: string, options: RedisChannelOptions = {}): Promise<RedisChannel> {
     if (options === null || typeof options !== 'object') {
       throw new InvalidConfigurationError('RedisChannel options must be an object, e.g. { capacity: 1000, consumer: "worker-1" }');

@@ -102,7 +102,9 @@ if ARGV[5] == '1' then
       local es = entries_of(redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', n, 'STREAMS', keys[s], pending[s]))
       for _, e in ipairs(es) do
         pending[s] = e[1]
-        if e[2] then
+        if e[2] and receivers and s == 1 and is_publish(e[2]) then
+          redis.call('XACK', keys[s], group, e[1])
+        elseif e[2] then
           local _, c = owner(keys[s], group, e[1])
           emit(s, e[1], c, e[2])
         else
@@ -127,7 +129,9 @@ elseif ARGV[5] == '2' then
       for _, e in ipairs(p) do
         pending[s] = e[1]
         local r = redis.call('XRANGE', keys[s], e[1], e[1])
-        if r[1] then
+        if r[1] and receivers and s == 1 and is_publish(r[1][2]) then
+          redis.call('XACK', keys[s], group, e[1])
+        elseif r[1] then
           emit(s, e[1], e[4], r[1][2])
         else
           redis.call('XACK', keys[s], group, e[1])
