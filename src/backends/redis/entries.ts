@@ -4,11 +4,11 @@
 // toWireHeaders() gives them. So `redis-cli XRANGE` shows a message field by field, and an entry
 // another client adds with only a `data` field is a message too (its id and time then come from
 // the entry id).
-import type { Headers, Message } from '../../channel.js';
+import type { Message } from '../../channel.js';
 import type { OutgoingEnvelope } from '../../base/outgoing.js';
 import type { Route } from '../../base/transport.js';
 import { fromWireHeaders, toWireHeaders } from '../../base/wire-headers.js';
-import { DATA_FIELD, INBOX_TAG_FIELD } from './scripts.js';
+import { DATA_FIELD } from './scripts.js';
 
 /** Keys of one channel: its stream and, per group, the retry stream and the delay set. */
 export class StreamKeys {
@@ -27,11 +27,6 @@ export class StreamKeys {
   /** Where a group's messages nacked with a delay wait (a sorted set by due time). */
   delay(group: string): string {
     return `${this.stream}:ps-delay:${group}`;
-  }
-
-  /** Every key of the channel but the stream itself starts with this (cleanup). */
-  get companionPrefix(): string {
-    return `${this.stream}:ps-`;
   }
 }
 
@@ -62,20 +57,13 @@ export function entrySize(m: OutgoingEnvelope): number {
   return size;
 }
 
-/** An entry read from a stream, decoded: the message and where it sits. */
-export interface DecodedEntry {
-  message: Message;
-  /** The inbox tag of a reply in an inbox stream. */
-  inboxTag: string | undefined;
-}
-
 /** Copies a payload out of the reply buffer when keeping the slice would pin a much larger one. */
 function ownBytes(b: Buffer): Uint8Array {
   return b.buffer.byteLength > 4096 && b.buffer.byteLength > 2 * b.length ? new Uint8Array(b) : b;
 }
 
 /** Milliseconds of an entry id (`1700000000000-0`). */
-export function entryTime(id: string): number {
+function entryTime(id: string): number {
   const dash = id.indexOf('-');
   return Number(dash < 0 ? id : id.slice(0, dash));
 }
@@ -85,14 +73,13 @@ export function entryTime(id: string): number {
  * has delivered this entry (XPENDING's count); a copy written by a nack carries the count of its
  * first delivery in `ps-delivery-count`, and each further Redis delivery adds one.
  */
-export function decodeEntry(channel: string, entryId: string, fields: readonly Buffer[], redisCount: number, onBadEnvelope: (err: Error) => void): DecodedEntry {
+export function decodeEntry(channel: string, entryId: string, fields: readonly Buffer[], redisCount: number, onBadEnvelope: (err: Error) => void): Message {
   let data: Uint8Array | undefined;
-  let inboxTag: string | undefined;
   const pairs: [string, string][] = [];
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const name = fields[i]!.toString('utf8');
+    // (An inbox reply's `ps-inbox-tag` is dropped by fromWireHeaders, as every unknown `ps-` name.)
     if (data === undefined && name === DATA_FIELD) data = ownBytes(fields[i + 1]!);
-    else if (name === INBOX_TAG_FIELD) inboxTag = fields[i + 1]!.toString('utf8');
     else pairs.push([name, fields[i + 1]!.toString('utf8')]);
   }
   const fallback = { id: entryId, timestamp: entryTime(entryId), deliveryCount: 1 };
@@ -108,17 +95,15 @@ export function decodeEntry(channel: string, entryId: string, fields: readonly B
       channel,
     );
   }
-  const headers: Headers = envelope.headers;
-  const message: Message = {
+  return {
     id: envelope.id,
     channel,
     data: data ?? new Uint8Array(0),
-    headers,
+    headers: envelope.headers,
     key: envelope.key,
     correlationId: envelope.correlationId,
     replyTo: envelope.replyTo,
     timestamp: envelope.timestamp,
     deliveryCount: envelope.deliveryCount + Math.max(0, redisCount - 1),
   };
-  return { message, inboxTag };
 }

@@ -3,7 +3,7 @@
 // or the channel URL openChannel parsed (`redis://host:port/NAME?db=2`). Credentials given either
 // way are kept out of every error, log line and statistic: `display` is the server without them.
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
-import type { ChannelUrl } from '../../channel-url.js';
+import { maskPassword, type ChannelUrl } from '../../channel-url.js';
 import { InvalidConfigurationError } from '../../errors.js';
 
 /** Options of the Redis backend, beside the ChannelOptions every backend takes. */
@@ -84,7 +84,7 @@ export interface ResolvedRedisOptions {
   maxMessageBytes: number;
 }
 
-export const MAX_MESSAGE_BYTES_LIMIT = 256 * 1024 * 1024;
+const MAX_MESSAGE_BYTES_LIMIT = 256 * 1024 * 1024;
 const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 function fail(message: string): never {
@@ -101,7 +101,7 @@ function wholeNumber(option: string, value: unknown, min: number, max = Number.M
 /** A server URL of RedisChannel.connect: `redis://[user:password@]host[:port][/db][?db=N]`. */
 export function parseServerUrl(url: unknown): RedisServer {
   if (typeof url !== 'string') fail(`the Redis URL must be a string like redis://localhost:6379, not ${typeof url}`);
-  const shown = maskCredentials(url);
+  const shown = maskPassword(url);
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -160,10 +160,6 @@ function displayOf(tls: boolean, host: string, port: number, db: number, usernam
   return `${tls ? 'rediss' : 'redis'}://${username === undefined ? '' : `${encodeURIComponent(username)}@`}${h}:${port}/${db}`;
 }
 
-/** The URL as given, with any password replaced by ***. */
-export function maskCredentials(url: string): string {
-  return url.replace(/(\/\/[^:@/]*:)[^@/]*@/, '$1***@');
-}
 
 /**
  * Query parameters of an openChannel URL that name backend options (`?consumer=w1&maxLength=1000`),

@@ -349,12 +349,12 @@ export class RedisTransport implements Transport<RedisRaw, RedisSource, RedisTar
   }
 
   decode(source: GroupSource, slot: StreamSlot, entryId: string, fields: Buffer[], redisCount: number, readAt: number): RedisRaw {
-    const { message } = decodeEntry(this.channel, entryId, fields, redisCount, (err) => this.context.reportError(err));
+    const message = decodeEntry(this.channel, entryId, fields, redisCount, (err) => this.context.reportError(err));
     return { message, source, slot, entryId, readAt };
   }
 
   decodeReply(source: InboxSource, entryId: string, fields: Buffer[]): RedisRaw {
-    const { message } = decodeEntry(this.channel, entryId, fields, 1, (err) => this.context.reportError(err));
+    const message = decodeEntry(this.channel, entryId, fields, 1, (err) => this.context.reportError(err));
     return { message, source, slot: 0, entryId, readAt: performance.now() };
   }
 
