@@ -45,6 +45,11 @@ export abstract class MpmcClaiming extends RingBase {
   onHookError: ((error: unknown, hook: 'onTake' | 'onAbandonedClaim') => void) | undefined = undefined;
   /** How many times a hook threw on this handle. */
   hookErrors = 0;
+  // What this handle's recovery did (see the getters): counted only on those rare paths, never
+  // on the hot path, so a test can prove a kill landed in the window it aims at.
+  private abandonedClaims = 0;
+  private adoptedRecords = 0;
+  private takenOverReleases = 0;
   // The run claimRun() found for its caller (no tuples on the hot path).
   protected runStart = 0;
   protected runEnd = 0;
@@ -67,6 +72,25 @@ export abstract class MpmcClaiming extends RingBase {
     // most half the region to always fit in an empty ring.
     this.maxMessageBytes = options.capacityBytes / 2 - RECORD_HEADER;
     this.abandonAfterMs = options.abandonAfterMs === 0 ? Infinity : options.abandonAfterMs;
+  }
+
+  /** Claims this handle abandoned: left "writing" for abandonAfterMs (a dead producer's), then skipped. */
+  get claimsAbandoned(): number {
+    return this.abandonedClaims;
+  }
+
+  /**
+   * Records (a wrap marker included) this handle adopted from a receiver presumed dead: claimed by
+   * it and left unmarked for abandonAfterMs. Counted when adopted; the mark CAS still decides who
+   * delivers, so another adopter or a merely slow owner may deliver one of them instead.
+   */
+  get recordsAdopted(): number {
+    return this.adoptedRecords;
+  }
+
+  /** Release steps this handle took over from a releaser presumed dead (left "releasing" for abandonAfterMs). */
+  get releasesTakenOver(): number {
+    return this.takenOverReleases;
   }
 
   // ---- claiming ----------------------------------------------------------------------------
@@ -134,6 +158,7 @@ export abstract class MpmcClaiming extends RingBase {
       const abandoned = (start + (state === WRITING ? ABANDONED : ABANDONED_STRETCH)) | 0;
       // The producer's commit CASes the same word: exactly one of us wins.
       if (Atomics.compareExchange(this.words, word, stamp, abandoned) !== stamp) return start;
+      this.abandonedClaims++;
       if (this.onAbandonedClaim !== undefined) this.reportAbandoned(start, word, state === WRITING);
       return this.skipUnfinished(start, word, abandoned);
     }
@@ -194,6 +219,7 @@ export abstract class MpmcClaiming extends RingBase {
     }
     if (this.abandonAfterMs === Infinity || !this.stalledTooLong(released, stamp)) return NOTHING;
     if (state === COMMITTED) {
+      this.adoptedRecords++;
       if (length === WRAP_MARKER) {
         this.markConsumed(released);
         return this.releaseFinished() ? PROGRESSED : NOTHING;
@@ -208,6 +234,7 @@ export abstract class MpmcClaiming extends RingBase {
       // The other value, so the presumed-dead releaser's final CAS fails should it wake up.
       const taken = (released + (state === RELEASING ? RELEASING_AGAIN : RELEASING)) | 0;
       if (Atomics.compareExchange(this.words, word, stamp, taken) !== stamp) return PROGRESSED;
+      this.takenOverReleases++;
       if (this.finishRelease(released, word, size, taken)) wakeIfSleeping(this.words, PRODUCER_BELL);
       this.releaseFinished();
       return PROGRESSED;

@@ -23,6 +23,12 @@ import { ringSpscOneWay } from './ring-spsc-one-way.js';
 import { ringbufJs } from './ringbufjs.js';
 import { spinRoundTrip } from './spin-round-trip.js';
 import { waitNotifyRoundTrip } from './wait-notify-round-trip.js';
+import { poolTasks } from './pool-tasks.js';
+import { poolScaling } from './pool-scaling.js';
+import { poolRoundTrip } from './pool-round-trip.js';
+import { poolCodecs } from './pool-codecs.js';
+import { metricsHistogram } from './metrics-histogram.js';
+import { metricsOverhead } from './metrics-overhead.js';
 import type { BenchCase } from '../harness/types.js';
 
 export const ALL_CASES: readonly BenchCase[] = [
@@ -46,6 +52,14 @@ export const ALL_CASES: readonly BenchCase[] = [
   channelContractFloor,
   channelSpscOverhead,
   ringHeap,
+  // issue 13: the pool (each case runs its peer — piscina, a bare ring, structuredClone,
+  // hdr-histogram-js — itself, alternating rounds), then metrics
+  poolTasks,
+  poolScaling,
+  poolRoundTrip,
+  poolCodecs,
+  metricsHistogram,
+  metricsOverhead,
   // issue 10 — the Redis backend, each right after its raw ioredis peer (skipped without Redis)
   redisXaddPeer,
   redisSendBatch,

@@ -46,6 +46,20 @@ export const COMPARISONS: readonly Comparison[] = [
   { figure: 'channel.promise.pairs', peer: 'peer.eventemitter.pairs', target: { above: 1, text: 'beats EventEmitter queue' }, issue: 4 },
   // context for the target above: the contract's bare per-message minimum, without a channel
   { figure: 'channel.floor.pairs', peer: 'peer.eventemitter.pairs' },
+  // issue 13 — the pool against piscina (same thread count, same run), CPU scaling, its overhead
+  { figure: 'pool.tasks.tiny', peer: 'pool.peer.piscina.tiny', target: { atLeast: 10, text: '≥ 10× piscina run()' }, issue: 13 },
+  { figure: 'pool.tasks.object.v8', peer: 'pool.peer.piscina.object' },
+  { figure: 'pool.tasks.object.json', peer: 'pool.peer.piscina.object' },
+  { figure: 'pool.cpu.scaling', target: { atLeast: 0.9, text: '≥ 0.9× linear' }, issue: 13 },
+  { figure: 'pool.rtt.p50', peer: 'pool.peer.ringRtt.p50' },
+  { figure: 'pool.rtt.p99', peer: 'pool.peer.ringRtt.p99' },
+  { figure: 'pool.codec.v8.nsPerValue', peer: 'pool.peer.structuredClone.nsPerValue' },
+  { figure: 'pool.codec.json.nsPerValue', peer: 'pool.peer.structuredClone.nsPerValue' },
+  // issue 13 — metrics: our histogram is kept only while it beats hdr-histogram-js; exporting is free
+  { figure: 'metrics.histogram.ours.nsPerRecord', peer: 'metrics.histogram.hdr.nsPerRecord', target: { atMost: 1, text: 'beats hdr-histogram-js (JS)' }, issue: 13 },
+  { figure: 'metrics.histogram.ours.nsPerRecord', peer: 'metrics.histogram.hdrWasm.nsPerRecord', target: { atMost: 1, text: 'beats hdr-histogram-js (WASM)' }, issue: 13 },
+  // context: the same code runs either way (the exporters read stats() at scrape time only; test/metrics counts the reads)
+  { figure: 'metrics.exported.pairs', peer: 'metrics.plain.pairs' },
   // issue 10 — the Redis backend against raw ioredis on the same server
   { figure: 'redis.sendBatch', peer: 'peer.redis.xadd.pipelined', target: { atLeast: 0.8, text: '≥ 0.8× raw pipelined XADD' }, issue: 10 },
   { figure: 'redis.consume.1', peer: 'peer.redis.consume.ackEach', target: { atLeast: 10, text: '≥ 10× one ack per round trip' }, issue: 10 },

@@ -56,6 +56,53 @@ export interface BackpressurePolicy {
 /** Full, yet nothing to evict this many times in a row: other receivers hold the space mid-read; wait a moment. */
 const EVICTIONS_BEFORE_WAITING = 1000;
 
+/** A step of the loop that asks its driver to wait for room at `target` (async: a promise; sync: a park). */
+interface WaitStep<T> {
+  readonly waitFor: T;
+}
+
+/**
+ * The loop itself, once, as a generator: it yields what the port returned (a value, or a promise
+ * the async driver awaits) and the waits, and gets back what they came to. The two drivers below
+ * differ only in how they await.
+ */
+function* offerSteps<T extends SendTarget, M>(
+  port: OfferPort<T, M>,
+  message: M,
+  targets: readonly T[],
+  policy: BackpressurePolicy,
+  untilMs: number,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Generator<unknown, number, unknown> {
+  let groups = 0;
+  for (const target of targets) {
+    for (let fruitless = 0; ; ) {
+      const outcome = (yield port.offer(message, target, untilMs, signal)) as OfferOutcome;
+      const next = decide(outcome, target, policy, fruitless);
+      if (next === REACHED) {
+        groups = addGroups(groups, target);
+        break;
+      }
+      if (next === GIVEN_UP) break;
+      if (next === EVICT) {
+        if ((yield port.evictOldest(target)) === true) {
+          policy.metrics.count('dropped');
+          fruitless = 0;
+        } else fruitless++;
+        continue;
+      }
+      checkWaitAllowed(target, policy, untilMs, timeoutMs, signal);
+      yield { waitFor: target } satisfies WaitStep<T>;
+    }
+  }
+  return groups;
+}
+
+function isWait<T>(step: unknown): step is WaitStep<T> {
+  return typeof step === 'object' && step !== null && 'waitFor' in step;
+}
+
 /**
  * Puts `message` into every target in order, each under the mode; resolves to the subscription
  * groups reached (-1 when a target cannot know). `untilMs` bounds every wait (performance.now()).
@@ -69,28 +116,12 @@ export async function offerToAll<T extends SendTarget, M>(
   timeoutMs: number,
   signal: AbortSignal | undefined,
 ): Promise<number> {
-  let groups = 0;
-  for (const target of targets) {
-    for (let fruitless = 0; ; ) {
-      const outcome = await port.offer(message, target, untilMs, signal);
-      const next = decide(outcome, target, policy, fruitless);
-      if (next === REACHED) {
-        groups = addGroups(groups, target);
-        break;
-      }
-      if (next === GIVEN_UP) break;
-      if (next === EVICT) {
-        if (await port.evictOldest(target)) {
-          policy.metrics.count('dropped');
-          fruitless = 0;
-        } else fruitless++;
-        continue;
-      }
-      checkWaitAllowed(target, policy, untilMs, timeoutMs, signal);
-      await port.waitForRoom(target, untilMs, signal);
-    }
+  const steps = offerSteps(port, message, targets, policy, untilMs, timeoutMs, signal);
+  for (let step = steps.next(); ; ) {
+    if (step.done) return step.value;
+    const value = step.value;
+    step = steps.next(isWait<T>(value) ? await port.waitForRoom(value.waitFor, untilMs, signal) : await value);
   }
-  return groups;
 }
 
 /** offerToAll, parking the calling worker thread instead of awaiting (sendSync). */
@@ -102,29 +133,13 @@ export function offerToAllSync<T extends SendTarget, M>(
   untilMs: number,
   timeoutMs: number,
 ): number {
-  let groups = 0;
-  for (const target of targets) {
-    for (let fruitless = 0; ; ) {
-      const outcome = port.offer(message, target, untilMs, undefined);
-      if (outcome instanceof Promise) throw new TypeError('internal: a synchronous send reached a backend whose offer is asynchronous');
-      const next = decide(outcome, target, policy, fruitless);
-      if (next === REACHED) {
-        groups = addGroups(groups, target);
-        break;
-      }
-      if (next === GIVEN_UP) break;
-      if (next === EVICT) {
-        if (port.evictOldest(target) === true) {
-          policy.metrics.count('dropped');
-          fruitless = 0;
-        } else fruitless++;
-        continue;
-      }
-      checkWaitAllowed(target, policy, untilMs, timeoutMs, undefined);
-      port.waitForRoomSync!(target, untilMs);
-    }
+  const steps = offerSteps(port, message, targets, policy, untilMs, timeoutMs, undefined);
+  for (let step = steps.next(); ; ) {
+    if (step.done) return step.value;
+    const value = step.value;
+    if (value instanceof Promise) throw new TypeError('internal: a synchronous send reached a backend whose offer is asynchronous');
+    step = steps.next(isWait<T>(value) ? port.waitForRoomSync!(value.waitFor, untilMs) : value);
   }
-  return groups;
 }
 
 const REACHED = 0;

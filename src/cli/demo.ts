@@ -1,23 +1,31 @@
-// `plexspaces-channel demo`: the main job on the in-memory default. A CPU-parallel worker pool in
-// one Node process: the main thread feeds prime-counting jobs into an in-memory channel, worker
-// threads take them through the shared ring (no postMessage per job), and results come back on a
-// second channel. A worker that crashes is replaced; the job it held comes back (at-least-once,
-// after the jobs channel's ack deadline) to another worker. The same jobs are then run on the main
-// thread alone, to check every answer and to show what the pool bought.
+// `plexspaces-channel demo`: the main job. A CPU-parallel worker pool (src/pool) fed by a channel
+// — the in-memory channel by default, nothing to install; `--backend URL` runs the same pipeline
+// over Redis, Kafka or NATS — counting primes in ranges of numbers (real work, with answers that
+// can be checked). The main thread sends the jobs into the jobs channel, the pool consumes it
+// (`pool.consume`: at most a few jobs in flight per thread, each acked once its answer is on the
+// results channel), and the main thread reads the answers. A worker thread that crashes is
+// replaced by the pool and the job it held runs again. Then the same jobs go through a pool that
+// moves every job by postMessage, for comparison, and once through the main thread alone, which
+// checks every answer of both pools.
 import { availableParallelism } from 'node:os';
+import type { Channel } from '../channel.js';
 import { InMemoryChannel } from '../backends/memory/index.js';
+import { parseChannelUrl } from '../channel-url.js';
 import { isChannelError } from '../errors.js';
+import { openChannel } from '../open.js';
+import { Pool } from '../pool/index.js';
 import { countPrimes, decodeResult, encodeJob, type PrimeJob } from './prime-jobs.js';
 import { percentile, runPostMessagePool } from './postmessage-pool.js';
 import { progress } from './progress.js';
-import { WorkerSupervisor } from './worker-supervisor.js';
 
 export interface DemoOptions {
   workers: number;
   jobs: number;
   /** Numbers per job: the size of one unit of work. */
   span: number;
-  /** Terminate one worker after this many results, to watch the pool recover (0: never). */
+  /** Where the jobs travel: undefined for the in-memory channel, else a broker URL. */
+  backend?: string;
+  /** Terminate one worker thread after this many answers, to watch the pool recover (0: never). */
   killWorkerAfter?: number;
   log: (line: string) => void;
   /** Progress bars on stderr ('auto': a bar on a terminal, quarters otherwise). */
@@ -25,110 +33,104 @@ export interface DemoOptions {
 }
 
 export interface DemoReport {
+  backend: string;
   workers: number;
   jobs: number;
   poolMs: number;
   jobsPerSec: number;
-  /** Per job, answer received − job sent, ms. */
+  /** Per job: answer received − job sent, ms. */
   latencyP50Ms: number;
   latencyP99Ms: number;
-  /** The same jobs through a postMessage pool of as many workers, the same window per worker. */
+  /** The same jobs through a postMessage pool of as many workers, the same jobs in flight per worker. */
   postMessage: { ms: number; jobsPerSec: number; latencyP50Ms: number; latencyP99Ms: number };
   /** postMessage pool time / channel pool time. */
   speedupVsPostMessage: number;
   singleThreadMs: number;
   primes: number;
-  /** Workers that died and were replaced. */
+  /** Worker threads that died and were replaced. */
   crashes: number;
-  /** Results that came twice (a job redelivered after its worker died having sent its result). */
+  /** Answers that came twice (a job run again after its thread died having answered) and counted once. */
   duplicates: number;
-  /** Jobs sent again because their result never came (the channel lost them). */
-  resent: number;
 }
 
-/** A job unacknowledged this long comes back to another worker (ms): jobs take milliseconds. */
-const JOB_ACK_TIMEOUT_MS = 2000;
-/** Jobs kept in flight per worker, in both runs: enough that a worker finishing one finds the next waiting. */
+/** Jobs in flight per worker thread, in both pools: a thread finishing one finds the next waiting. */
 const AHEAD_PER_WORKER = 4;
-/**
- * No result for this long while jobs are missing: the missing jobs are sent again (the work is
- * idempotent). An at-least-once channel redelivers a dead worker's job by itself after the ack
- * deadline; this catches what it cannot (see the in-memory backend's limits), and says so.
- */
-const STALL_RESEND_MS = 3 * JOB_ACK_TIMEOUT_MS;
-/** Re-sends after which the pool is declared stuck. */
-const RESENDS_ALLOWED = 3;
+/** No answer for this long means the pipeline is stuck: say so instead of waiting for ever (ms). */
+const STALL_LIMIT_MS = 30_000;
 
-/** The worker's entry, compiled beside this file in dist/ (`npm start` builds first). */
-function workerScript(): URL {
-  return new URL('../../workers/prime-worker.js', import.meta.url);
+/** The jobs and answers channels: in memory, or two channels of the broker the URL names. */
+async function openPipeline(backend: string | undefined): Promise<{ jobs: Channel; answers: Channel; label: string }> {
+  if (backend === undefined) {
+    // A bounded queue: the feeder waits while the pool is busy, nothing piles up.
+    return { jobs: new InMemoryChannel({ capacity: 256, ackTimeoutMs: 10_000 }), answers: new InMemoryChannel(), label: 'memory' };
+  }
+  const url = parseChannelUrl(backend);
+  const answersUrl = backend.replace(`/${encodeURIComponent(url.name)}`, `/${encodeURIComponent(`${url.name}-answers`)}`);
+  const jobs = await openChannel(backend, { ackTimeoutMs: 10_000 });
+  try {
+    return { jobs, answers: await openChannel(answersUrl), label: url.display };
+  } catch (err) {
+    await jobs.close();
+    throw err;
+  }
 }
 
-export async function runDemo({ workers, jobs: jobCount, span, killWorkerAfter = 0, log, progress: progressMode = 'auto' }: DemoOptions): Promise<DemoReport> {
-  // A window of jobs per worker: a worker finishing a job finds the next one waiting (no park and
-  // wake per job: a futex wake costs tens of µs on a VM), yet bounded, so the feeder waits.
-  const jobs = new InMemoryChannel({ capacity: AHEAD_PER_WORKER * workers, backpressure: 'block', ackTimeoutMs: JOB_ACK_TIMEOUT_MS });
-  const results = new InMemoryChannel({ capacity: 0 });
+export async function runDemo({ workers, jobs: jobCount, span, backend, killWorkerAfter = 0, log, progress: progressMode = 'auto' }: DemoOptions): Promise<DemoReport> {
   const plan: PrimeJob[] = Array.from({ length: jobCount }, (_, index) => ({ index, from: index * span, to: (index + 1) * span }));
-
-  log(`pool: ${workers} worker threads (${availableParallelism()} cores), ${jobCount} jobs of ${span} numbers each`);
-  const pool = new WorkerSupervisor(workerScript(), { jobs: jobs.describe(), results: results.describe() }, (line) => log(line));
-  pool.start(workers);
-  const started = performance.now();
-  // The feeder waits while the channel is full; if the channel closes under it (a failure below),
-  // its error is the one reported.
-  const sentAt = new Float64Array(jobCount);
-  const latenciesMs = new Float64Array(jobCount);
-  const feeding = (async () => {
-    for (const job of plan) {
-      await jobs.send(encodeJob(job));
-      sentAt[job.index] = performance.now();
-    }
-  })();
-  feeding.catch(() => {});
-  const bar = progress('channel', jobCount, progressMode);
+  const { jobs, answers: answerChannel, label } = await openPipeline(backend);
+  const pool = new Pool<Uint8Array, Uint8Array>({ filename: new URL('../../workers/prime-task.js', import.meta.url), minThreads: workers, maxThreads: workers });
+  let crashes = 0;
+  pool.on('threadExit', (e: { reason: string; threadId: number; code: number }) => {
+    if (e.reason !== 'died') return;
+    crashes++;
+    log(`worker ${e.threadId} died (exit code ${e.code}); the pool replaces it and runs its job again`);
+  });
+  log(`pool: ${workers} worker threads (${availableParallelism()} cores), ${jobCount} jobs of ${span} numbers each, through ${label}`);
 
   const answers = new Int32Array(jobCount).fill(-1);
-  let done = 0;
+  const sentAt = new Float64Array(jobCount);
+  const latenciesMs = new Float64Array(jobCount);
   let duplicates = 0;
-  let resent = 0;
-  let resends = 0;
+  const started = performance.now();
+  const feed = pool.consume(jobs, answerChannel, { maxInFlightPerWorker: AHEAD_PER_WORKER });
+  const sending = (async () => {
+    for (const job of plan) {
+      sentAt[job.index] = performance.now();
+      await jobs.send(encodeJob(job));
+    }
+  })();
+  sending.catch(() => {}); // its failure is reported below, through the wait for answers
+  const bar = progress('channel', jobCount, progressMode);
   try {
-    while (done < jobCount) {
+    for (let done = 0; done < jobCount; ) {
       let data: Uint8Array;
       try {
-        data = await Promise.race([results.receive({ timeoutMs: STALL_RESEND_MS }), pool.failed]);
+        data = await answerChannel.receive({ timeoutMs: STALL_LIMIT_MS });
       } catch (err) {
-        if (!isChannelError(err, 'Timeout')) throw err;
-        if (++resends > RESENDS_ALLOWED) throw new Error(`no result for ${STALL_RESEND_MS / 1000} s, ${RESENDS_ALLOWED} times, with ${jobCount - done} of ${jobCount} jobs missing; the pool is stuck`);
-        await feeding; // everything was sent once before anything is sent again
-        const missing = plan.filter((job) => answers[job.index] === -1);
-        log(`stalled:        no result for ${STALL_RESEND_MS / 1000} s; sending the ${missing.length} missing job(s) again`);
-        for (const job of missing) await jobs.send(encodeJob(job));
-        resent += missing.length;
-        continue;
+        if (isChannelError(err, 'Timeout')) throw new Error(`no answer for ${STALL_LIMIT_MS / 1000} s with ${jobCount - done} of ${jobCount} jobs missing; the pipeline is stuck`);
+        throw err;
       }
       const { index, primes } = decodeResult(data);
       if (answers[index] !== -1) {
-        duplicates++; // at-least-once: the job came back after its worker died, result sent, unacked
+        duplicates++;
         continue;
       }
       answers[index] = primes;
       latenciesMs[index] = performance.now() - sentAt[index]!;
-      done++;
-      bar.update(done);
-      if (killWorkerAfter > 0 && done === killWorkerAfter) await pool.killOne();
+      bar.update(++done);
+      if (killWorkerAfter > 0 && done === killWorkerAfter) {
+        log('chaos:          terminating a worker thread mid-run');
+        await pool.threads[0]?.terminate();
+      }
     }
-    await feeding;
+    await sending;
   } finally {
     bar.stop();
-    await jobs.close(); // the workers drain, see ChannelClosed and exit
-    await pool.stop();
+    await feed.stop();
+    await pool.close();
+    await Promise.all([jobs.close(), answerChannel.close()]);
   }
   const poolMs = performance.now() - started;
-  const sent = jobs.stats().sent;
-  const back = results.stats(); // this handle received the results: its latency is worker → main
-  await results.close();
 
   const cloneBar = progress('postMessage', jobCount, progressMode);
   const cloned = await runPostMessagePool(plan, workers, AHEAD_PER_WORKER, (n) => cloneBar.update(n));
@@ -143,23 +145,18 @@ export async function runDemo({ workers, jobs: jobCount, span, killWorkerAfter =
     primes += expected;
   }
   const singleThreadMs = performance.now() - singleStarted;
+
   const perSec = (ms: number) => Math.round((jobCount / ms) * 1000);
   const postMessage = { ms: cloned.ms, jobsPerSec: perSec(cloned.ms), latencyP50Ms: percentile(cloned.latenciesMs, 50), latencyP99Ms: percentile(cloned.latenciesMs, 99) };
-
   const latencyP50Ms = percentile(latenciesMs, 50);
   const latencyP99Ms = percentile(latenciesMs, 99);
-  log(`found ${primes} primes below ${jobCount * span}; every job's answer checked on the main thread`);
+  log(`found ${primes} primes below ${jobCount * span}; every answer of both pools checked on the main thread`);
   log(`channel pool:   ${poolMs.toFixed(0)} ms (${perSec(poolMs)} jobs/s); per job p50 ${latencyP50Ms.toFixed(2)} ms, p99 ${latencyP99Ms.toFixed(2)} ms`);
   log(`postMessage:    ${cloned.ms.toFixed(0)} ms (${postMessage.jobsPerSec} jobs/s); per job p50 ${postMessage.latencyP50Ms.toFixed(2)} ms, p99 ${postMessage.latencyP99Ms.toFixed(2)} ms — the channel pool is ×${(cloned.ms / poolMs).toFixed(2)}`);
   log(`one thread:     ${singleThreadMs.toFixed(0)} ms (the channel pool is ×${(singleThreadMs / poolMs).toFixed(2)})`);
-  log(
-    `channels:       ${sent} jobs sent, ${back.received} results received; ` +
-      `result latency worker → main p50 ${back.latency.p50Ms.toFixed(3)} ms, p99 ${back.latency.p99Ms.toFixed(3)} ms`,
-  );
-  if (pool.crashes > 0 || duplicates > 0 || resent > 0) {
-    log(`recovery:       ${pool.crashes} worker(s) died and were replaced; ${duplicates} result(s) came twice and were counted once; ${resent} job(s) sent again after a stall`);
-  }
+  if (crashes > 0 || duplicates > 0) log(`recovery:       ${crashes} worker(s) died and were replaced; ${duplicates} answer(s) came twice and were counted once`);
   return {
+    backend: label,
     workers,
     jobs: jobCount,
     poolMs,
@@ -170,8 +167,7 @@ export async function runDemo({ workers, jobs: jobCount, span, killWorkerAfter =
     speedupVsPostMessage: cloned.ms / poolMs,
     singleThreadMs,
     primes,
-    crashes: pool.crashes,
+    crashes,
     duplicates,
-    resent,
   };
 }

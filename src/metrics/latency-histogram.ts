@@ -41,9 +41,17 @@ export class LatencyHistogram {
   }
 }
 
-function bucketOf(micros: number): number {
+/** The bucket of a sample (exported for the test that pins the layout). */
+export function bucketOf(micros: number): number {
   const v = Math.floor(micros);
   if (v < SUB_BUCKETS) return v; // exponent 0: one bucket per microsecond
+  if (v < 2147483648) {
+    // The common case in integer arithmetic: the exponent from the top bit, the sub-bucket from
+    // the 4 bits below it. The same buckets as the general formula below, several times faster
+    // (no Math.pow, no float division): this runs once per message (bench: metrics-histogram).
+    const e = 32 - SUB_BUCKET_BITS - Math.clz32(v);
+    return e * SUB_BUCKETS + ((v >>> (e - 1)) - SUB_BUCKETS);
+  }
   const exponent = Math.min(31 - Math.clz32(Math.min(v, 2 ** 31)) - SUB_BUCKET_BITS + 1, MAX_EXPONENT);
   const sub = Math.min(Math.floor(v / 2 ** (exponent - 1)) - SUB_BUCKETS, SUB_BUCKETS - 1);
   return exponent * SUB_BUCKETS + Math.max(sub, 0);

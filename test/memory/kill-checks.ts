@@ -10,11 +10,25 @@ import { sharedChannelOf } from '../../src/backends/memory/internals.js';
 /** Longer than the rings' abandon bound (1 s): a receive that waits this long has passed a dead claim. */
 export const QUIET_MS = 1500;
 
+/** The fixed pattern after the number, by message size (made once per size). */
+const patterns = new Map<number, Buffer>();
+
 /** Checks one message of the worker's patterned senders ([u32 i][fixed pattern]); returns i. */
 export function checkPatterned(data: Uint8Array, after: number, where: string, size = 200): number {
   assert.is(data.length, size, `${where}: a whole message`);
   const i = new DataView(data.buffer, data.byteOffset).getUint32(0);
-  for (let b = 4; b < data.length; b++) if (data[b] !== ((b * 7) & 0xff)) assert.unreachable(`${where}: message ${i}, byte ${b} corrupt`);
+  let pattern = patterns.get(size);
+  if (pattern === undefined) {
+    pattern = Buffer.alloc(Math.max(0, size - 4));
+    for (let b = 4; b < size; b++) pattern[b - 4] = (b * 7) & 0xff;
+    patterns.set(size, pattern);
+  }
+  // Every byte, compared natively: the kill tests send large messages (so a sender spends long
+  // inside its claims), and a byte-by-byte loop here made this thread the bottleneck — the
+  // sender then spent its time dropping sends into a full ring, outside any claim.
+  if (!pattern.equals(Buffer.from(data.buffer, data.byteOffset + 4, Math.max(0, size - 4)))) {
+    for (let b = 4; b < data.length; b++) if (data[b] !== ((b * 7) & 0xff)) assert.unreachable(`${where}: message ${i}, byte ${b} corrupt`);
+  }
   assert.ok(i > after, `${where}: message ${i} after ${after}: in order, no duplicate`);
   return i;
 }
@@ -64,8 +78,9 @@ export async function assertCountWhole(channel: InMemoryChannel, capacity: numbe
 
 /**
  * Calls `seen` for each claim this thread's handle on `ring` abandons (a dead sender's), after the
- * hook it already has: tests report how many kills landed inside a claim (where a kill lands is
- * chance, so that is reported, not asserted).
+ * hook it already has, with the claim's first payload bytes: the sender tests count how many of
+ * the claims their kills left (the handle's claimsAbandoned) the sender had already counted
+ * against `capacity` (tagged, ENVELOPE_TAG).
  */
 export function watchAbandoned(ring: unknown, seen: (payload: Uint8Array) => void): void {
   if (!(ring instanceof MpmcRing)) throw new Error('expected the channel to use MPMC rings');
@@ -73,5 +88,19 @@ export function watchAbandoned(ring: unknown, seen: (payload: Uint8Array) => voi
   ring.onAbandonedClaim = (payload) => {
     hook?.(payload);
     seen(payload);
+  };
+}
+
+/**
+ * Calls `seen` with each record this thread's handle on `ring` takes, before the hook it already
+ * has (which counts the message out and retags it): a record that reads ENVELOPE_TAKEN then was
+ * adopted from a receiver that died after counting it out, before marking it taken.
+ */
+export function watchTakes(ring: unknown, seen: (record: Uint8Array) => void): void {
+  if (!(ring instanceof MpmcRing)) throw new Error('expected the channel to use MPMC rings');
+  const hook = ring.onTake;
+  ring.onTake = (record) => {
+    seen(record);
+    hook?.(record);
   };
 }

@@ -28,6 +28,9 @@ for (let trial = 1; trial <= TRIALS; trial++) {
     assert.equal(await sender.next('channel full'), { full: true });
     await within(5000, 'the sender parks', armed(channel));
     await sleep(Math.random() * 60); // somewhere in its park slices (50 ms each)
+    // The window this file is about, hit by construction: nothing was taken, so the sender is
+    // still in its blocked send, with the doorbell armed, when it is killed.
+    assert.ok(Atomics.load(sharedChannelOf(channel).control.words, W_SENDER_ASLEEP) !== 0, 'the sender is parked (the doorbell armed) when it is killed');
     await sender.worker.terminate();
 
     for (let i = 0; i < CAPACITY; i++) assert.equal(await channel.receive({ timeoutMs: 1000 }), new Uint8Array([i]));

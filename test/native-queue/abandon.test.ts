@@ -58,6 +58,11 @@ test('receivers skip a claim left unfinished for abandonAfterMs; the late commit
   assert.throws(() => dead.commit(), isCode('RING_ABANDONED'));
   assert.is(ring.tryReceive(), undefined, 'the abandoned message was not published');
   assert.ok(dataRegionIsZero(ring), 'the skipped claim was wiped and released like consumed space');
+  // The recovery counters (what the kill tests count their hits with): the skipping handle's only.
+  const counts = (r: Ring) => [(r as MpmcRing).claimsAbandoned, (r as MpmcRing).recordsAdopted, (r as MpmcRing).releasesTakenOver];
+  assert.equal(counts(ring), [1, 0, 0], 'the receiving handle counted the one claim it abandoned');
+  assert.equal(counts(dead), [0, 0, 0]);
+  assert.equal(counts(live), [0, 0, 0]);
   // The late producer's handle and the ring go on working, lap after lap.
   roundTrips(dead, ring, 300);
   assert.ok(dataRegionIsZero(ring));

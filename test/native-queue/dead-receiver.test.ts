@@ -7,7 +7,7 @@
 //   layout is mpmc-records.ts): no API call stops half-way through a release on its own.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { attachRing, createRing, type Ring } from '../../native-queue/index.js';
+import { MpmcRing, attachRing, createRing, type Ring } from '../../native-queue/index.js';
 import { startWorker, within } from './helpers.js';
 
 const DATA_WORD = (6 * 128) / 4; // the data region follows six header lines
@@ -41,6 +41,12 @@ async function receiveAll(ring: Ring, count: number, ms: number): Promise<Uint8A
   return received;
 }
 
+/** The handle's recovery counters: [claimsAbandoned, recordsAdopted, releasesTakenOver]. */
+function counts(ring: Ring): number[] {
+  assert.ok(ring instanceof MpmcRing);
+  return [ring.claimsAbandoned, ring.recordsAdopted, ring.releasesTakenOver];
+}
+
 function roundTrips(ring: Ring, rounds: number): void {
   for (let i = 0; i < rounds; i++) {
     assert.ok(ring.trySend(message(i, 60)), `round ${i}: room`);
@@ -60,6 +66,8 @@ test('a record claimed by a receiver that never marks it is adopted after abando
   for (let i = 0; i < queued; i++) assert.equal(received[i], message(100 + i, 40), `queued message ${i} intact`);
   assert.equal(received[queued], message(1, 40), 'the held record, adopted');
   assert.is(ring.tryReceive(), undefined, 'delivered once by the adopter');
+  assert.equal(counts(ring), [0, 1, 0], 'the adopter counted the one record it adopted');
+  assert.equal(counts(dead), [0, 0, 0]);
   roundTrips(ring, 200);
 });
 
@@ -74,6 +82,7 @@ test('with abandonAfterMs Infinity a held record is waited for, never adopted (t
   assert.not.ok(ring.trySend(message(9, 40)), 'its space stays held');
   assert.equal(view, message(1, 40), 'the view was not reused');
   assert.is(holder.tryReceive(), undefined, 'the next read call finishes the held record');
+  assert.equal(counts(ring), [0, 0, 0], 'nothing adopted, nothing counted');
   roundTrips(ring, 200);
 });
 
@@ -98,6 +107,7 @@ test('a receiver terminated inside drain() holding a run: the whole run is adopt
   assert.is(ring.tryReceive(), undefined, 'each once');
   // Adopting record by record would take twenty bounds; the rest of the run follows the first.
   assert.ok(took < 8 * abandonAfterMs, `the run came back after ${took.toFixed(0)} ms, not one bound per record`);
+  assert.equal(counts(ring), [0, 20, 0], 'all twenty counted as adopted');
   roundTrips(ring, 200);
 });
 
@@ -123,6 +133,7 @@ test('a receiver that died inside the release step ("releasing", `released` not 
   assert.is(words[RELEASED_WORD], words[2 * 32], 'released caught up with readClaim');
   assert.ok(ring.trySend(message(7, 40)), 'its space is free again');
   assert.equal(ring.tryReceive(), message(7, 40));
+  assert.equal(counts(ring), [0, 0, 1], 'one release step taken over, nothing adopted');
   roundTrips(ring, 200);
 });
 

@@ -68,7 +68,27 @@ export function checkTally(buffer: SharedArrayBuffer, delivered: number, produce
   return undefined;
 }
 
+/** What a consumer's MPMC handle recovered (its MpmcRing counters). */
+export interface Recovery {
+  claimsAbandoned: number;
+  recordsAdopted: number;
+  releasesTakenOver: number;
+}
+
 export interface ConsumerReport {
   received: number[];
   problems: string[];
+  /** mpmc only. */
+  recovery?: Recovery;
+}
+
+/** The recovery counters of several consumers, added up. */
+export function totalRecovery(reports: readonly ConsumerReport[]): Recovery {
+  const total: Recovery = { claimsAbandoned: 0, recordsAdopted: 0, releasesTakenOver: 0 };
+  for (const r of reports) {
+    total.claimsAbandoned += r.recovery?.claimsAbandoned ?? 0;
+    total.recordsAdopted += r.recovery?.recordsAdopted ?? 0;
+    total.releasesTakenOver += r.recovery?.releasesTakenOver ?? 0;
+  }
+  return total;
 }

@@ -112,13 +112,13 @@ test('the redis subpath and redis:// URLs load ioredis only there: without it, o
 test('the CLI demo (the main job) runs from dist and checks every answer', async () => {
   const { stdout } = await node(['dist/src/cli/main.js', 'demo', '--workers', '2', '--jobs', '60', '--span', '1000']);
   assert.match(stdout, `found ${countPrimes(0, 60_000)} primes below 60000`);
-  assert.match(stdout, "every job's answer checked");
+  assert.match(stdout, 'every answer of both pools checked');
 });
 
 test('the demo survives a worker terminated mid-run: it is replaced and every job is still checked', async () => {
   const { stdout } = await node(['dist/src/cli/main.js', 'demo', '--workers', '2', '--jobs', '200', '--span', '2000', '--kill-worker-after', '20']);
-  assert.match(stdout, 'terminating worker');
-  assert.match(stdout, /worker \d+ died \(exit code 1\); starting a replacement/);
+  assert.match(stdout, 'terminating a worker thread mid-run');
+  assert.match(stdout, /worker \d+ died \(exit code 1\); the pool replaces it and runs its job again/);
   assert.match(stdout, `found ${countPrimes(0, 400_000)} primes below 400000`);
   assert.match(stdout, /recovery: +1 worker\(s\) died and were replaced/);
 });

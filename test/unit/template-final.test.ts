@@ -3,10 +3,10 @@
 // from the others). TypeScript has no `final`, and `noImplicitOverride` makes every override say
 // `override`, so a backend class that writes `override <public method>` is caught here — and so
 // is one that shadows a public method on its prototype at run time.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { typeScriptFilesUnder } from '../support/source-files.js';
 import { BaseChannel } from '../../src/base/base-channel.js';
 import { InMemoryChannel } from '../../src/backends/memory/index.js';
 
@@ -16,15 +16,6 @@ const backendsDir = new URL('../../src/backends/', import.meta.url).pathname;
 /** BaseChannel's public methods and accessors (what the Channel contract is made of). */
 const PUBLIC = Object.getOwnPropertyNames(BaseChannel.prototype).filter((n) => n !== 'constructor');
 
-function sourcesUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir)) {
-    const path = join(dir, entry);
-    if (statSync(path).isDirectory()) out.push(...sourcesUnder(path));
-    else if (entry.endsWith('.ts')) out.push(path);
-  }
-  return out;
-}
 
 test('BaseChannel has the contract on its prototype', () => {
   for (const name of ['send', 'sendBatch', 'receive', 'tryReceive', 'receiveDelivery', 'receiveBatch', 'ack', 'nack', 'publish', 'subscribe', 'request', 'reply', 'transaction', 'stats', 'close', 'on']) {
@@ -34,7 +25,7 @@ test('BaseChannel has the contract on its prototype', () => {
 
 test('no backend source overrides a public method of the template', () => {
   const offenders: string[] = [];
-  for (const file of sourcesUnder(backendsDir)) {
+  for (const file of typeScriptFilesUnder(backendsDir)) {
     const source = readFileSync(file, 'utf8');
     for (const m of source.matchAll(/\boverride\s+(?:async\s+)?(?:get\s+|set\s+)?([A-Za-z_$][\w$]*)\s*[(<]/g)) {
       if (PUBLIC.includes(m[1]!)) offenders.push(`${file.slice(backendsDir.length)}: override ${m[1]}`);

@@ -104,26 +104,6 @@ export function envelopeSize(m: EnvelopeFields): number {
   return size;
 }
 
-/** Checks what the type system cannot (callers may be plain JavaScript). */
-export function checkEnvelopeFields(m: Omit<EnvelopeFields, 'id' | 'data' | 'timestamp' | 'deliveryCount'>, channel: string): void {
-  for (const field of ['key', 'correlationId', 'replyTo'] as const) {
-    const v = m[field];
-    if (v !== undefined && typeof v !== 'string') {
-      throw new SerializationError(`option ${field} must be a string, not ${typeof v}`, { channel });
-    }
-  }
-  const h = m.headers;
-  if (h === undefined) return;
-  if (h === null || typeof h !== 'object' || Array.isArray(h)) {
-    throw new SerializationError('headers must be an object of string values, e.g. { "content-type": "text/plain" }', { channel });
-  }
-  for (const name in h) {
-    if (typeof h[name] !== 'string') {
-      throw new SerializationError(`header ${JSON.stringify(name)} is a ${typeof h[name]}; header values must be strings (String(value) it first)`, { channel });
-    }
-  }
-}
-
 /**
  * Writes the record into `target` at `offset` (which must have envelopeSize(m) bytes free) and
  * returns the offset just past it.

@@ -2,7 +2,7 @@
 // (length, checksum), per-producer order, and marking each (producer, seq) in a shared tally so
 // the test can prove no message was lost or duplicated across all consumers.
 import { parentPort, workerData } from 'node:worker_threads';
-import { attachRing, RingError, type RingDescriptor } from '../../../native-queue/index.js';
+import { attachRing, MpmcRing, RingError, type RingDescriptor } from '../../../native-queue/index.js';
 import { checkMessage, readU32 } from './stress-message.js';
 
 interface ConsumerData {
@@ -25,6 +25,15 @@ interface ConsumerData {
    * marked consumed after the visit.
    */
   viewsOnly?: boolean;
+  /**
+   * viewsOnly: work on each view this long (microseconds, busy) before the next read call, as a
+   * consumer that processes messages in place does. A victim that only checks its message holds
+   * it for a microsecond and naps 1 ms whenever the others took everything first, so a kill
+   * nearly always found it holding nothing; this is the time a kill finds it holding records.
+   */
+  holdMicros?: number;
+  /** mpmc: where to keep this handle's recovery counters up to date (claimsAbandoned, recordsAdopted, releasesTakenOver), so a test can watch them while it runs. */
+  recoveryOut?: SharedArrayBuffer;
 }
 
 const data = workerData as ConsumerData;
@@ -34,6 +43,8 @@ const lastSeq = new Array<number>(data.producers).fill(-1);
 const received = new Array<number>(data.producers).fill(0);
 const problems: string[] = [];
 const progress = data.progress === undefined ? undefined : new Int32Array(data.progress);
+/** How long take() holds each view (ms; 0: not at all). */
+const holdMs = data.viewsOnly === true ? (data.holdMicros ?? 0) / 1000 : 0;
 
 function take(message: Uint8Array): void {
   const problem = checkMessage(message, data.maxPayload);
@@ -56,11 +67,23 @@ function take(message: Uint8Array): void {
   received[producer] = (received[producer] as number) + 1;
   Atomics.add(tally, seq, 1);
   if (progress !== undefined) Atomics.add(progress, 0, 1);
+  if (holdMs !== 0) {
+    const until = performance.now() + holdMs;
+    while (performance.now() < until) {
+      // Holding the view (and, in drain, the rest of its run), as a consumer at work on it.
+    }
+  }
 }
 
 const nap = new Int32Array(new SharedArrayBuffer(4));
+const recoveryOut = data.recoveryOut === undefined ? undefined : new Int32Array(data.recoveryOut);
 let closed = false;
 while (!closed) {
+  if (recoveryOut !== undefined && ring instanceof MpmcRing) {
+    Atomics.store(recoveryOut, 0, ring.claimsAbandoned);
+    Atomics.store(recoveryOut, 1, ring.recordsAdopted);
+    Atomics.store(recoveryOut, 2, ring.releasesTakenOver);
+  }
   let got = 0;
   if (data.mode === 'drain') {
     got = ring.drain(take, 256);
@@ -84,4 +107,6 @@ while (!closed) {
     else throw error;
   }
 }
-parentPort?.postMessage({ received, problems });
+// What this handle's recovery did (mpmc): the kill tests count their hits with it.
+const recovery = ring instanceof MpmcRing ? { claimsAbandoned: ring.claimsAbandoned, recordsAdopted: ring.recordsAdopted, releasesTakenOver: ring.releasesTakenOver } : undefined;
+parentPort?.postMessage({ received, problems, recovery });

@@ -15,6 +15,8 @@ interface ProducerData {
   progress: SharedArrayBuffer;
   /** reserve modes: at this seq, reserve and then keep writing into the claim until terminated. */
   hangAt?: number;
+  /** hangAt: set to 1 once the producer is stuck inside that claim (so a test kills it there, not while it waits for room). */
+  inClaim?: SharedArrayBuffer;
   /** mpsc: where to record the lane this producer got (so a test can reclaim it). */
   lanes?: SharedArrayBuffer;
 }
@@ -63,6 +65,7 @@ if (data.mode === 'sync') {
     }
     if (seq === data.hangAt) {
       // A producer stuck (then killed) mid-write: the claim is never committed.
+      if (data.inClaim !== undefined) Atomics.store(new Int32Array(data.inClaim), 0, 1);
       for (let i = 0; ; i++) view[i % length] = i;
     }
     if (data.mode === 'reserve-in-place') writeMessage(view, producer, seq, maxPayload);
