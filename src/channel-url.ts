@@ -91,6 +91,7 @@ function checkName(url: string, name: string): string {
   }
 }
 
-function maskPassword(url: string): string {
+/** The URL with any password replaced by ***, for error messages. */
+export function maskPassword(url: string): string {
   return url.replace(/(\/\/[^:@/]*:)[^@/]*@/, '$1***@');
 }

@@ -30,7 +30,10 @@ async function loadBackend(scheme: BackendScheme): Promise<BackendModule> {
     return (await import(path)) as BackendModule;
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes(`backends/${scheme}/`)) {
+    // A missing client package is named as a package ("Cannot find package 'ioredis' imported
+    // from …/backends/redis/…"); a missing backend is the module itself.
+    const missingPackage = /Cannot find package '([^']+)'/.exec(String((err as Error).message))?.[1];
+    if (code === 'ERR_MODULE_NOT_FOUND' && missingPackage === undefined && String((err as Error).message).includes(`backends/${scheme}/`)) {
       throw new BackendError(`the ${scheme} backend is not part of this build of plexspaces-channel; use memory: or a backend that is`, { cause: err });
     }
     if (code === 'ERR_MODULE_NOT_FOUND') {

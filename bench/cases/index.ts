@@ -10,6 +10,12 @@ import { kafkaSendBatch } from './kafka-send-batch.js';
 import { piscinaTasks } from './piscina-tasks.js';
 import { postMessageOneWay } from './postmessage-one-way.js';
 import { postMessageRoundTrip } from './postmessage-round-trip.js';
+import { redisConsume } from './redis-consume.js';
+import { redisConsumePeer } from './redis-consume-peer.js';
+import { redisLatency } from './redis-latency.js';
+import { redisLatencyPeer } from './redis-latency-peer.js';
+import { redisSendBatch } from './redis-send-batch.js';
+import { redisXaddPeer } from './redis-xadd-peer.js';
 import { ringHeap } from './ring-heap.js';
 import { ringMainReceive } from './ring-main-receive.js';
 import { ringMpmc } from './ring-mpmc.js';
@@ -61,4 +67,11 @@ export const ALL_CASES: readonly BenchCase[] = [
   kafkaSendBatch,
   kafkaConsume,
   kafkaLatency,
+  // issue 10 — the Redis backend, each right after its raw ioredis peer (skipped without Redis)
+  redisXaddPeer,
+  redisSendBatch,
+  redisConsumePeer,
+  redisConsume,
+  redisLatencyPeer,
+  redisLatency,
 ];

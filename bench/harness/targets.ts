@@ -67,6 +67,12 @@ export const COMPARISONS: readonly Comparison[] = [
   { figure: 'kafka.consume.ours', peer: 'kafka.consume.raw', issue: 12 },
   { figure: 'kafka.e2e.ours.p50', peer: 'kafka.e2e.raw.p50', issue: 12 },
   { figure: 'kafka.e2e.ours.p99', peer: 'kafka.e2e.raw.p99', issue: 12 },
+  // issue 10 — the Redis backend against raw ioredis on the same server
+  { figure: 'redis.sendBatch', peer: 'peer.redis.xadd.pipelined', target: { atLeast: 0.8, text: '≥ 0.8× raw pipelined XADD' }, issue: 10 },
+  { figure: 'redis.consume.1', peer: 'peer.redis.consume.ackEach', target: { atLeast: 10, text: '≥ 10× one ack per round trip' }, issue: 10 },
+  { figure: 'redis.consume.4', peer: 'peer.redis.consume.ackEach', target: { atLeast: 10, text: '≥ 10× one ack per round trip' }, issue: 10 },
+  { figure: 'redis.e2e.p50', peer: 'peer.redis.e2e.p50' },
+  { figure: 'redis.e2e.p99', peer: 'peer.redis.e2e.p99' },
 ];
 
 export function meets(value: number, target: Target): boolean {

@@ -162,10 +162,11 @@ export abstract class BaseChannel<R, S, T extends SendTarget, D extends Settleme
   async tryReceive(): Promise<Uint8Array | undefined> {
     const receivers = this.#transport.receivers;
     const data = this.#receiving.payloadNow(receivers);
-    if (data === undefined && this.#receiving.drained(receivers)) throw this.#receiving.drainedError();
-    // A broker's prefetch may lag behind the broker: look at what it holds now before saying "nothing".
-    if (data !== undefined || this.#transport.refresh === undefined) return data;
-    await this.#transport.refresh(receivers);
+    if (data !== undefined) return data;
+    if (this.#receiving.drained(receivers)) throw this.#receiving.drainedError();
+    // What a broker's reader holds may lag behind the broker: look at what it holds now before saying "nothing".
+    if (this.#transport.refresh === undefined) return undefined;
+    await this.#transport.refresh(receivers, 1, undefined);
     return this.#receiving.payloadNow(receivers);
   }
 

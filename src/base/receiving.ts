@@ -83,7 +83,7 @@ export class Receiving<R, S, T extends SendTarget, D extends SettlementState> {
       if (ready !== undefined) return ready;
       if (!refreshed && end - performance.now() <= 0 && !this.transport.isDrained(source)) {
         refreshed = true;
-        await this.transport.refresh!(source);
+        await this.transport.refresh!(source, 1, signal);
         continue;
       }
       const raw = await this.transport.waitAndTake(source, this.nextSlice(source, end, timeoutMs), signal);

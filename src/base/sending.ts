@@ -51,11 +51,12 @@ export class Sending<R, S, T extends SendTarget, D extends SettlementState> {
   /** The rest of a batch from `from`: pipelined (sendMany) where the backend can, one by one where it must. */
   async putRest(batch: readonly Outgoing[], from: number, wait: WaitOptions): Promise<string[]> {
     const many = this.transport.sendMany;
+    const untilMs = performance.now() + (wait?.timeoutMs ?? this.options.sendTimeoutMs);
     for (let i = from; i < batch.length; ) {
       if (many !== undefined) {
         let sent: number;
         try {
-          sent = await many.call(this.transport, i === 0 ? batch : batch.slice(i), wait?.signal);
+          sent = await many.call(this.transport, i === 0 ? batch : batch.slice(i), wait?.signal, untilMs);
         } catch (err) {
           this.metrics.count('failed');
           throw err;

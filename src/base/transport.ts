@@ -83,9 +83,10 @@ export interface Transport<R, S, T extends SendTarget, D extends SettlementState
    * (pipelined, or one produce request), in order; resolves how many went in before the first
    * one a target refused as full (that one then goes through the waiting path under the
    * backpressure mode, and the batch resumes after it). Without it, each goes through the
-   * waiting path on its own.
+   * waiting path on its own. `untilMs` (performance.now()) is the batch's send timeout: how long
+   * a broker out of reach may be waited for before the batch fails.
    */
-  sendMany?(messages: readonly Outgoing[], signal: AbortSignal | undefined): Promise<number>;
+  sendMany?(messages: readonly Outgoing[], signal: AbortSignal | undefined, untilMs: number): Promise<number>;
   /** Where a message of `route` must go, in order. Throws SerializationError for a message one of them can never take. */
   targets(route: Route, message: Outgoing): readonly T[] | Promise<readonly T[]>;
   /** Resolves a `replyTo` address: the inbox it names, or a channel of the same backend by name. */
@@ -105,13 +106,14 @@ export interface Transport<R, S, T extends SendTarget, D extends SettlementState
   /** The same, blocking the calling worker thread (backends with blocking calls only). */
   waitAndTakeSync?(source: S, sliceMs: number): R | undefined;
   /**
-   * Brokers whose takes are served from a prefetch filled in the background: brings what the
-   * broker holds for `source` now within reach of takeNow (one round trip, or a bounded wait for
-   * the prefetch to catch up). Called before "nothing is there" is answered without waiting —
-   * tryReceive, and a receive whose time ran out (timeoutMs 0 included) — so that a message whose
-   * send resolved is there "now". Without it, takeNow alone answers.
+   * Brokers whose takes are served from what a reader holds locally: brings what the broker holds
+   * for `source` now within reach of takeNow (one look at the server, up to `max` messages, or a
+   * bounded wait for a background prefetch to catch up — never a wait for new messages). Called
+   * once before "nothing is there" is answered — by tryReceive, and by a receive whose time ran
+   * out (timeoutMs 0 included) — so that a message whose send resolved is there "now". Without
+   * it, takeNow alone answers (the in-memory rings are "now" by themselves).
    */
-  refresh?(source: S): Promise<void>;
+  refresh?(source: S, max: number, signal: AbortSignal | undefined): Promise<void>;
   /** Closed, and nothing more can come from `source`. */
   isDrained(source: S): boolean;
   /** How long one wait may last before the loop looks again (for redeliveries no ring activity announces). */

@@ -74,6 +74,41 @@ test('the native-queue subpath imports on its own', async () => {
   assert.is(stdout.trim(), '5');
 });
 
+test('the redis subpath and redis:// URLs load ioredis only there: without it, openChannel says to install it', async () => {
+  // ioredis is an optional peer: not installed with the package. A node_modules further up (a
+  // shared /tmp/node_modules on a dev machine) may still provide it; then the URL must open.
+  const script = `
+    const m = await import('plexspaces-channel');
+    let client = true;
+    try { await import('ioredis'); } catch { client = false; }
+    if (client) {
+      const name = 'pkg-test-' + process.pid;
+      try {
+        const c = await m.openChannel('redis://127.0.0.1:6379/' + name, { connectTimeoutMs: 1000 });
+        await c.close();
+        const { Redis } = await import('ioredis');
+        const r = new Redis('redis://127.0.0.1:6379');
+        await r.del(name, name + ':ps-waiting', name + ':ps-retry:ps-receivers');
+        r.disconnect();
+        console.log('client opened');
+      } catch (e) { console.log('client', e.code); }
+    } else {
+      try { await m.openChannel('redis://localhost:6379/jobs'); console.log('opened?!'); }
+      catch (e) { console.log(e.code, e.message); }
+      try { await import('plexspaces-channel/redis'); console.log('imported?!'); }
+      catch (e) { console.log(e.code); }
+    }`;
+  const { stdout } = await node(['--input-type=module', '-e', script]);
+  const lines = stdout.trim().split('\n');
+  if (lines[0]!.startsWith('client')) {
+    console.log('    ℹ ioredis is reachable from the install folder (a node_modules further up): checked that redis:// opens (or fails typed) instead');
+    assert.match(lines[0]!, /^client (opened|BackendError)$/);
+    return;
+  }
+  assert.match(lines[0]!, /^BackendError .*needs the 'ioredis' package; install it: npm install ioredis/);
+  assert.is(lines[1], 'ERR_MODULE_NOT_FOUND', 'the subpath exists and fails only on its missing client');
+});
+
 test('the CLI demo (the main job) runs from dist and checks every answer', async () => {
   const { stdout } = await node(['dist/src/cli/main.js', 'demo', '--workers', '2', '--jobs', '60', '--span', '1000']);
   assert.match(stdout, `found ${countPrimes(0, 60_000)} primes below 60000`);
